@@ -16,6 +16,7 @@ mod ceremony;
 pub mod client_data;
 pub mod cose;
 mod crypto;
+pub mod danger;
 pub mod error;
 pub mod extensions;
 mod fake;

@@ -130,6 +130,8 @@ pub struct VerifiedRegistration {
     pub user_verified: bool,
     /// Whether the user was present (UP); false only for conditional create.
     pub user_present: bool,
+    /// The origin the ceremony ran in (a web origin or an Android app origin).
+    pub origin: String,
     /// Extension outputs.
     pub extensions: ExtensionOutputs,
     /// `platform` or `cross-platform`, if the client reported it.
@@ -182,6 +184,8 @@ pub struct VerifiedAuthentication {
     pub backup_state_changed: bool,
     /// Whether the assertion was scoped to the FIDO AppID instead of the RP ID.
     pub appid_used: bool,
+    /// The origin the ceremony ran in (a web origin or an Android app origin).
+    pub origin: String,
     /// Extension outputs.
     pub extensions: ExtensionOutputs,
     /// `platform` or `cross-platform`, if the client reported it.

@@ -7,6 +7,7 @@ use super::{CeremonyType, check_backup_flags, check_user_verified};
 use crate::authenticator_data::{AuthenticatorData, Flags};
 use crate::client_data::CollectedClientData;
 use crate::crypto::sha256;
+use crate::danger::AuthenticationOverrides;
 use crate::error::{ApiMisuse, Error, InputPart, Rejection};
 use crate::extensions::ClientExtensionInputs;
 use crate::fake;
@@ -38,8 +39,8 @@ pub struct AuthenticationOptions {
     pub extensions: ClientExtensionInputs,
     /// Overrides the relying party's authentication timeout.
     pub timeout: Option<Duration>,
-    challenge: Option<Challenge>,
-    user_presence: UserPresence,
+    /// Dangerous overrides, empty unless a `danger_*` method sets them (see [`crate::danger`]).
+    pub danger: AuthenticationOverrides,
 }
 
 impl AuthenticationOptions {
@@ -48,7 +49,7 @@ impl AuthenticationOptions {
     /// lets a recorded assertion be replayed.
     #[must_use]
     pub fn danger_with_challenge(mut self, challenge: Challenge) -> Self {
-        self.challenge = Some(challenge);
+        self.danger.challenge = Some(challenge);
         self
     }
 
@@ -56,7 +57,7 @@ impl AuthenticationOptions {
     /// whose tool sends such assertions; WebAuthn requires user presence (§7.2 step 16).
     #[must_use]
     pub fn danger_allow_missing_user_presence(mut self) -> Self {
-        self.user_presence = UserPresence::DangerNotRequired;
+        self.danger.user_presence = UserPresence::DangerNotRequired;
         self
     }
 }
@@ -105,7 +106,7 @@ impl RelyingParty {
         now: UnixTime,
         rng: &dyn RandomSource,
     ) -> Result<(RequestOptionsJson, AuthenticationState), Error> {
-        let challenge = match options.challenge {
+        let challenge = match options.danger.challenge {
             Some(c) => c,
             None => Challenge::random(rng)?,
         };
@@ -130,7 +131,7 @@ impl RelyingParty {
                 .map(|d| d.id)
                 .collect(),
             user_verification: options.user_verification,
-            user_presence: options.user_presence,
+            user_presence: options.danger.user_presence,
             mediation: options.mediation,
             extensions: options.extensions,
             expires_at: now.saturating_add(timeout),
@@ -263,6 +264,7 @@ impl RelyingParty {
             backup_eligibility_changed: be_changed,
             backup_state_changed: bs_changed,
             appid_used,
+            origin: client_data.origin,
             extensions,
             authenticator_attachment: response.authenticator_attachment.clone(),
             _signature: signature_valid,

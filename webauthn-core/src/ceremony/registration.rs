@@ -8,6 +8,7 @@ use crate::attestation::{AttestationFormat, AttestationObject, StatementInputs, 
 use crate::client_data::CollectedClientData;
 use crate::cose::{CoseAlgorithm, CredentialPublicKey};
 use crate::crypto::sha256;
+use crate::danger::RegistrationOverrides;
 use crate::error::{ApiMisuse, Error, InputPart, Rejection, Unsupported};
 use crate::extensions::ClientExtensionInputs;
 use crate::identifiers::{Challenge, CredentialId};
@@ -48,7 +49,8 @@ pub struct RegistrationOptions {
     pub extensions: ClientExtensionInputs,
     /// Overrides the relying party's registration timeout.
     pub timeout: Option<Duration>,
-    challenge: Option<Challenge>,
+    /// Dangerous overrides, empty unless a `danger_*` method sets them (see [`crate::danger`]).
+    pub danger: RegistrationOverrides,
 }
 
 impl Default for RegistrationOptions {
@@ -67,7 +69,7 @@ impl Default for RegistrationOptions {
                 ..ClientExtensionInputs::default()
             },
             timeout: None,
-            challenge: None,
+            danger: RegistrationOverrides::default(),
         }
     }
 }
@@ -78,7 +80,7 @@ impl RegistrationOptions {
     /// lets a recorded registration be replayed.
     #[must_use]
     pub fn danger_with_challenge(mut self, challenge: Challenge) -> Self {
-        self.challenge = Some(challenge);
+        self.danger.challenge = Some(challenge);
         self
     }
 }
@@ -107,7 +109,7 @@ impl RelyingParty {
             )
             .into());
         }
-        let challenge = match options.challenge {
+        let challenge = match options.danger.challenge {
             Some(c) => c,
             None => Challenge::random(rng)?,
         };
@@ -316,6 +318,7 @@ impl RelyingParty {
             credential,
             user_verified: flags.user_verified(),
             user_present: flags.user_present(),
+            origin: client_data.origin,
             extensions,
             authenticator_attachment: response.authenticator_attachment.clone(),
             _client_data: client_data_valid,
