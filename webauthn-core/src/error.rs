@@ -11,6 +11,31 @@
 //!
 //! Every error has a stable, machine-readable [`Error::code`]; codes are never renamed or
 //! reused. Messages say what was expected and what was found, and never contain secrets.
+//!
+//! | code | raised by |
+//! |---|---|
+//! | `invalid_request` | the response JSON: a field missing, of the wrong type, not base64url |
+//! | `malformed_client_data` | `clientDataJSON` that is not a JSON object of the right shape |
+//! | `malformed_authenticator_data` | authenticator data or a COSE key that cannot be decoded; BS without BE |
+//! | `malformed_attestation` | an attestation object, statement or certificate that cannot be decoded |
+//! | `type_mismatch` | `clientDataJSON.type` is not the ceremony's |
+//! | `challenge_mismatch` | the challenge is not the one issued |
+//! | `origin_not_allowed` | the origin, `crossOrigin` or `topOrigin` is not allowed |
+//! | `rp_id_hash_mismatch` | `rpIdHash` is not the hash of the RP ID (or AppID) |
+//! | `user_presence_missing` | UP is not set |
+//! | `user_verification_required` | UV is required and not set |
+//! | `unsupported_algorithm` | an algorithm or key type that is not supported or not requested |
+//! | `unsupported_attestation_format` | an attestation statement format that is not supported |
+//! | `attestation_invalid` | an attestation statement that does not verify |
+//! | `attestation_untrusted` | an attestation the policy does not accept |
+//! | `credential_id_mismatch` | `id`/`rawId` differ from the attested credential id |
+//! | `credential_not_allowed` | the credential is not in `allowCredentials` |
+//! | `credential_unknown` | the stored record is another credential; the user does not exist |
+//! | `user_handle_mismatch` | `userHandle` missing (usernameless) or not the credential's user |
+//! | `signature_invalid` | the assertion signature does not verify |
+//! | `counter_regression` | the signature counter did not increase (and the policy rejects) |
+//! | `ceremony_unknown_or_expired` | the ceremony state has expired |
+//! | `internal_error` | API misuse or a platform failure (never caused by input alone) |
 
 use std::borrow::Cow;
 use std::fmt;

@@ -194,8 +194,10 @@ impl Aaguid {
     /// Parses the hyphenated UUID form (`8446ccb9-ab1d-b374-750b-2367ff6f3a1f`).
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        let hyphens_in_place = [8, 13, 18, 23].iter().all(|&i| bytes.get(i) == Some(&b'-'));
         let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-').collect();
-        if hex.len() != 32 || text.len() != 36 {
+        if text.len() != 36 || hex.len() != 32 || !hyphens_in_place {
             return None;
         }
         let mut out = [0u8; 16];
@@ -249,6 +251,7 @@ mod tests {
         assert_eq!(a.to_string(), text);
         assert!(Aaguid::parse("8446ccb9ab1db374750b2367ff6f3a1f").is_none());
         assert!(Aaguid::parse("8446ccb9-ab1d-b374-750b-2367ff6f3a1g").is_none());
+        assert!(Aaguid::parse("8446ccb9a-b1d-b374-750b-2367ff6f3a1f").is_none());
         assert!(Aaguid::ZERO.is_zero());
     }
 

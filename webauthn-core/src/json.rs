@@ -513,6 +513,81 @@ impl AuthenticationResponseJson {
     }
 }
 
+/// Responses serialize in the Level 3 JSON form (`PublicKeyCredential.toJSON()`) and
+/// deserialize through the field-checking parsers above.
+macro_rules! serde_via_json_value {
+    ($type:ty, $to_value:expr) => {
+        impl Serialize for $type {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let to_value: fn(&$type) -> Value = $to_value;
+                to_value(self).serialize(serializer)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = Value::deserialize(deserializer)?;
+                Self::from_json(&value).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+fn envelope_json(
+    id: &CredentialId,
+    response: Value,
+    attachment: Option<&String>,
+    extensions: &ClientExtensionOutputs,
+) -> Value {
+    let mut v = serde_json::json!({
+        "id": id.to_base64url(),
+        "rawId": id.to_base64url(),
+        "type": "public-key",
+        "clientExtensionResults": serde_json::to_value(extensions).unwrap_or_default(),
+    });
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("response".to_owned(), response);
+        if let Some(a) = attachment {
+            obj.insert(
+                "authenticatorAttachment".to_owned(),
+                Value::String(a.clone()),
+            );
+        }
+    }
+    v
+}
+
+serde_via_json_value!(RegistrationResponseJson, |r| {
+    let response = serde_json::json!({
+        "clientDataJSON": base64url::encode(&r.response.client_data_json),
+        "attestationObject": base64url::encode(&r.response.attestation_object),
+        "transports": r.response.transports,
+    });
+    envelope_json(
+        &r.id,
+        response,
+        r.authenticator_attachment.as_ref(),
+        &r.client_extension_results,
+    )
+});
+
+serde_via_json_value!(AuthenticationResponseJson, |r| {
+    let mut response = serde_json::json!({
+        "clientDataJSON": base64url::encode(&r.response.client_data_json),
+        "authenticatorData": base64url::encode(&r.response.authenticator_data),
+        "signature": base64url::encode(&r.response.signature),
+    });
+    if let (Some(h), Some(obj)) = (&r.response.user_handle, response.as_object_mut()) {
+        obj.insert("userHandle".to_owned(), Value::String(base64url::encode(h)));
+    }
+    envelope_json(
+        &r.id,
+        response,
+        r.authenticator_attachment.as_ref(),
+        &r.client_extension_results,
+    )
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,6 +702,17 @@ mod tests {
                 None
             );
         }
+    }
+
+    #[test]
+    fn responses_round_trip_through_serde() {
+        let a = AuthenticationResponseJson::from_json(&assertion()).unwrap();
+        let text = serde_json::to_string(&a).unwrap();
+        let back: AuthenticationResponseJson = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, a);
+        let err =
+            serde_json::from_str::<AuthenticationResponseJson>(r#"{"id":"AQ=="}"#).unwrap_err();
+        assert!(err.to_string().contains("`id`"), "{err}");
     }
 
     #[test]
