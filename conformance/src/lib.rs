@@ -1,0 +1,6 @@
+//! The anshin conformance harness: a runner for WebAuthn test vectors, a virtual authenticator
+//! that produces registrations and assertions, and differential tests against peer libraries.
+#![forbid(unsafe_code)]
+
+pub mod authenticator;
+pub mod vectors;
