@@ -127,6 +127,7 @@ pub(crate) struct StatementInputs<'s, 'a> {
     pub(crate) credential_key: &'s CredentialPublicKey,
     pub(crate) client_data_hash: &'s [u8; 32],
     pub(crate) allow_legacy_algorithms: bool,
+    pub(crate) require_zero_u2f_aaguid: bool,
 }
 
 impl<'s, 'a> StatementInputs<'s, 'a> {

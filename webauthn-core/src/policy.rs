@@ -14,6 +14,7 @@ pub struct AttestationPolicy {
     pub(crate) mode: AttestationMode,
     pub(crate) trust_anchors: Vec<Vec<u8>>,
     pub(crate) allowed_aaguids: Option<Vec<Aaguid>>,
+    pub(crate) require_zero_u2f_aaguid: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,6 +41,7 @@ impl AttestationPolicy {
             mode: AttestationMode::Trusted,
             trust_anchors,
             allowed_aaguids: None,
+            require_zero_u2f_aaguid: false,
         }
     }
 
@@ -47,6 +49,15 @@ impl AttestationPolicy {
     #[must_use]
     pub fn with_allowed_aaguids(mut self, aaguids: Vec<Aaguid>) -> Self {
         self.allowed_aaguids = Some(aaguids);
+        self
+    }
+
+    /// Refuses `fido-u2f` statements whose authenticator data has a non-zero AAGUID, as the
+    /// FIDO2 server conformance profile requires (a client converting a U2F response always
+    /// fills in zeros). WebAuthn's own verification procedure (§8.6) does not check it.
+    #[must_use]
+    pub fn require_zero_u2f_aaguid(mut self) -> Self {
+        self.require_zero_u2f_aaguid = true;
         self
     }
 

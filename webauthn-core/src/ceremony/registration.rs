@@ -253,6 +253,7 @@ impl RelyingParty {
             credential_key: &public_key,
             client_data_hash: &client_data_hash,
             allow_legacy_algorithms: self.legacy_algorithms,
+            require_zero_u2f_aaguid: policy.require_zero_u2f_aaguid,
         })?;
 
         // Step 23: obtain the acceptable trust anchors (the policy's), and step 24: assess the
