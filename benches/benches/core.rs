@@ -10,7 +10,8 @@
 use std::hint::black_box;
 
 use anshin_benches::{
-    Algorithm, AuthenticationFixture, NOW, RawPublicKey, RegistrationFixture, allowed,
+    Algorithm, AuthenticationFixture, NOW, RawPublicKey, RecordedRegistration, RegistrationFixture,
+    allowed,
 };
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ring::signature::{self as rs, UnparsedPublicKey};
@@ -18,7 +19,7 @@ use webauthn_core::authenticator_data::AuthenticatorData;
 use webauthn_core::client_data::CollectedClientData;
 use webauthn_core::{
     AuthenticationOptions, AuthenticationResponseJson, CredentialPublicKey, CredentialRecord,
-    RegistrationOptions, RegistrationResponseJson, SystemRandom,
+    RegistrationOptions, RegistrationResponseJson, SystemRandom, UnixTime,
 };
 
 /// Builds and checks a fixture, or stops the run: a bench of a broken fixture would time an
@@ -149,6 +150,56 @@ fn registration(c: &mut Criterion, f: &RegistrationFixture, alg: Algorithm) {
     group.finish();
 }
 
+/// Recorded registrations with attestation certificates, from `conformance/vectors/`:
+/// `(bench id, vector file, vector id, time)`.
+const RECORDED: [(&str, &str, &str, UnixTime); 3] = [
+    // W3C "packed" with an x5c chain to the W3C test root: signature, §8.2.1 certificate
+    // requirements and the certificate path to the anchor.
+    (
+        "packed_x5c_es256",
+        "w3c.json",
+        "w3c-packed-es256-reg",
+        UnixTime::from_secs(1_800_000_000),
+    ),
+    // W3C "tpm" (ECC AIK) with a chain to the same root.
+    (
+        "tpm_es256",
+        "w3c.json",
+        "w3c-tpm-es256-reg",
+        UnixTime::from_secs(1_800_000_000),
+    ),
+    // A real Windows Hello TPM (RSA AIK, RS1 attestation signature, RS256 credential) whose
+    // path is validated to the built-in Microsoft TPM root, at a time its certificates were valid.
+    (
+        "tpm_rs256_windows_hello",
+        "simplewebauthn.json",
+        "swa-reg-tpm-san-compliant",
+        UnixTime::from_secs(1_742_428_842),
+    ),
+];
+
+/// `registration/<recorded id>/finish_registration`: a recorded registration with an
+/// attestation certificate path, parsed once; the state is cloned in the setup.
+fn recorded_registrations(c: &mut Criterion) {
+    for (bench, file, id, now) in RECORDED {
+        let f = RecordedRegistration::load(file, id, now)
+            .and_then(|f| f.verify_once().map(|_| f))
+            .unwrap_or_else(|e| panic!("recorded registration {id}: {e}"));
+        let mut group = c.benchmark_group(format!("registration/{bench}"));
+        group.throughput(Throughput::Elements(1));
+        group.bench_function("finish_registration", |b| {
+            b.iter_batched(
+                || f.state.clone(),
+                |state| {
+                    f.rp.finish_registration(state, black_box(&f.response), &f.policy, f.now)
+                },
+                BatchSize::SmallInput,
+            );
+        });
+        group.finish();
+    }
+}
+
 /// Options for an authentication by a user identified beforehand, with `credential` allowed.
 fn options_for(credential: &CredentialRecord) -> AuthenticationOptions {
     AuthenticationOptions {
@@ -228,6 +279,7 @@ fn benches(c: &mut Criterion) {
         start(c, es256_auth, es256_reg);
         parts(c, es256_auth);
     }
+    recorded_registrations(c);
 }
 
 criterion_group!(core, benches);

@@ -565,6 +565,111 @@ impl AuthenticationFixture {
     }
 }
 
+/// A registration recorded in the project's test vectors (`conformance/vectors/`), set up for
+/// benchmarking: the relying party, a state with the vector's challenge, the attestation policy
+/// and the time the vector's certificates are valid at.
+#[derive(Debug)]
+pub struct RecordedRegistration {
+    /// The relying party.
+    pub rp: RelyingParty,
+    /// The state; clone it for each run.
+    pub state: RegistrationState,
+    /// The attestation policy: the vector's trust anchors when it names some (the certificate
+    /// path is then validated), else the default (built-in roots).
+    pub policy: AttestationPolicy,
+    /// The parsed response.
+    pub response: RegistrationResponseJson,
+    /// The time of the ceremony.
+    pub now: UnixTime,
+}
+
+impl RecordedRegistration {
+    /// Loads the registration vector `id` from `conformance/vectors/<file>`.
+    ///
+    /// # Errors
+    /// When the file or vector cannot be read, or the core refuses to start the ceremony.
+    pub fn load(file: &str, id: &str, now: UnixTime) -> Result<Self, FixtureError> {
+        use base64::Engine as _;
+        let path = format!(
+            "{}/../conformance/vectors/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| FixtureError::new("reading a vector file", format!("{path}: {e}")))?;
+        let records: Vec<serde_json::Value> = serde_json::from_str(&text)
+            .map_err(|e| FixtureError::new("reading a vector file", format!("{path}: {e}")))?;
+        let record = records
+            .iter()
+            .find(|r| r["id"] == id)
+            .ok_or_else(|| FixtureError::new("finding a vector", format!("no {id} in {path}")))?;
+        let inputs = &record["inputs"];
+        let text_of = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let rp = RelyingParty::builder(&text_of(&inputs["rp_id"]), "anshin benches")
+            .origin(&text_of(&inputs["expected_origins"][0]))
+            .algorithms(vec![
+                CoseAlgorithm::ES256,
+                CoseAlgorithm::RS256,
+                CoseAlgorithm::EDDSA,
+            ])
+            // Windows Hello TPMs sign their attestation with RS1.
+            .legacy_algorithms(true)
+            .build()
+            .map_err(|e| FixtureError::new("configuring the relying party", e))?;
+        let challenge = base64url::decode(&text_of(&inputs["expected_challenge"]))
+            .map_err(|_| FixtureError::new("decoding the challenge", id))?;
+        let options = RegistrationOptions::default()
+            .danger_with_challenge(Challenge::danger_from_bytes(challenge));
+        let user = UserEntity {
+            id: UserHandle::new(b"bench user".to_vec())
+                .map_err(|e| FixtureError::new("the user handle", e))?,
+            name: "bench".into(),
+            display_name: "Bench".into(),
+        };
+        let (_, state) = rp
+            .start_registration(user, options, now, &SystemRandom::new())
+            .map_err(|e| FixtureError::new("starting the registration", e))?;
+        let response = RegistrationResponseJson::from_json(&inputs["response"])
+            .map_err(|e| FixtureError::new("parsing the response", e))?;
+        let anchors: Vec<Vec<u8>> = record["options"]["trust_anchors_pem"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|pem| {
+                let body: String = pem
+                    .as_str()?
+                    .lines()
+                    .filter(|l| !l.starts_with("-----"))
+                    .collect();
+                base64::engine::general_purpose::STANDARD.decode(body).ok()
+            })
+            .collect();
+        let policy = if anchors.is_empty() {
+            AttestationPolicy::default()
+        } else {
+            AttestationPolicy::require_trusted()
+                .without_builtin_roots()
+                .with_trust_anchors(anchors)
+        };
+        Ok(Self {
+            rp,
+            state,
+            policy,
+            response,
+            now,
+        })
+    }
+
+    /// Runs the ceremony once and checks that it succeeds.
+    ///
+    /// # Errors
+    /// When the core refuses the registration.
+    pub fn verify_once(&self) -> Result<VerifiedRegistration, FixtureError> {
+        self.rp
+            .finish_registration(self.state.clone(), &self.response, &self.policy, self.now)
+            .map_err(|e| FixtureError::new("finishing the recorded registration", e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use webauthn_core::{AttestationType, CounterVerdict};
@@ -629,5 +734,36 @@ mod tests {
             encode(&|o| cbor_bytes(&[0; 256], o))[..3],
             [0x59, 0x01, 0x00]
         );
+    }
+
+    #[test]
+    fn recorded_registrations_verify() {
+        for (file, id, now) in [
+            (
+                "w3c.json",
+                "w3c-packed-es256-reg",
+                UnixTime::from_secs(1_800_000_000),
+            ),
+            (
+                "w3c.json",
+                "w3c-tpm-es256-reg",
+                UnixTime::from_secs(1_800_000_000),
+            ),
+            (
+                "simplewebauthn.json",
+                "swa-reg-tpm-san-compliant",
+                UnixTime::from_secs(1_742_428_842),
+            ),
+        ] {
+            let f = RecordedRegistration::load(file, id, now).unwrap();
+            let v = f.verify_once().unwrap();
+            assert_ne!(
+                v.attestation.attestation_type,
+                AttestationType::None,
+                "{id}"
+            );
+            // Every one of them ends in a trust anchor: the benches measure the full path.
+            assert!(v.attestation.trusted, "{id}");
+        }
     }
 }

@@ -11,14 +11,24 @@
 //! Each format is one module with a `verify` function that returns the [`AttestationVerified`]
 //! proof token; adding a format means adding a module and a line to [`AttestationFormat`].
 
+mod android_key;
+mod android_safetynet;
+mod apple;
+pub(crate) mod compound;
 mod fido_u2f;
 mod none;
 mod packed;
+mod tpm;
+
+#[cfg(test)]
+pub(crate) mod test_support;
 
 use crate::authenticator_data::{AttestedCredentialData, AuthenticatorData};
 use crate::cbor::{self, Value};
 use crate::cose::{CoseAlgorithm, CredentialPublicKey, SignatureScheme};
 use crate::error::{Error, InputPart, Rejection, Unsupported};
+use crate::policy::AttestationPolicy;
+use crate::time::UnixTime;
 use crate::verified::AttestationVerified;
 
 /// The largest attestation object accepted, in bytes.
@@ -34,6 +44,16 @@ pub enum AttestationFormat {
     Packed,
     /// `fido-u2f` (§8.6).
     FidoU2f,
+    /// `tpm` (§8.3).
+    Tpm,
+    /// `android-key` (§8.4).
+    AndroidKey,
+    /// `android-safetynet` (§8.5).
+    AndroidSafetyNet,
+    /// `apple` (§8.8).
+    Apple,
+    /// `compound` (§8.9).
+    Compound,
 }
 
 impl AttestationFormat {
@@ -44,6 +64,11 @@ impl AttestationFormat {
             "none" => Some(Self::None),
             "packed" => Some(Self::Packed),
             "fido-u2f" => Some(Self::FidoU2f),
+            "tpm" => Some(Self::Tpm),
+            "android-key" => Some(Self::AndroidKey),
+            "android-safetynet" => Some(Self::AndroidSafetyNet),
+            "apple" => Some(Self::Apple),
+            "compound" => Some(Self::Compound),
             _ => None,
         }
     }
@@ -55,6 +80,11 @@ impl AttestationFormat {
             Self::None => "none",
             Self::Packed => "packed",
             Self::FidoU2f => "fido-u2f",
+            Self::Tpm => "tpm",
+            Self::AndroidKey => "android-key",
+            Self::AndroidSafetyNet => "android-safetynet",
+            Self::Apple => "apple",
+            Self::Compound => "compound",
         }
     }
 }
@@ -96,6 +126,8 @@ impl<'a> AttestationObject<'a> {
         let att_stmt = match value.get_text_key("attStmt") {
             None => return Err(bad("attStmt", "is missing".into())),
             Some(v @ Value::Map(_)) => v.clone(),
+            // Only the compound format's statement is an array (§8.9).
+            Some(v @ Value::Array(_)) if fmt == "compound" => v.clone(),
             Some(other) => return Err(bad("attStmt", format!("is a {}, not a map", other.kind()))),
         };
         let auth_data = match value.get_text_key("authData") {
@@ -127,7 +159,10 @@ pub(crate) struct StatementInputs<'s, 'a> {
     pub(crate) credential_key: &'s CredentialPublicKey,
     pub(crate) client_data_hash: &'s [u8; 32],
     pub(crate) allow_legacy_algorithms: bool,
-    pub(crate) require_zero_u2f_aaguid: bool,
+    /// The relying party's attestation policy (format options such as SafetyNet's).
+    pub(crate) policy: &'s AttestationPolicy,
+    /// The time at which time-dependent checks (SafetyNet's timestamp) are made.
+    pub(crate) now: UnixTime,
 }
 
 impl<'s, 'a> StatementInputs<'s, 'a> {
@@ -230,6 +265,11 @@ pub(crate) fn verify_statement(
         AttestationFormat::None => none::verify(inputs),
         AttestationFormat::Packed => packed::verify(inputs),
         AttestationFormat::FidoU2f => fido_u2f::verify(inputs),
+        AttestationFormat::Tpm => tpm::verify(inputs),
+        AttestationFormat::AndroidKey => android_key::verify(inputs),
+        AttestationFormat::AndroidSafetyNet => android_safetynet::verify(inputs),
+        AttestationFormat::Apple => apple::verify(inputs),
+        AttestationFormat::Compound => compound::verify(inputs),
     }
 }
 

@@ -20,7 +20,7 @@ use coset::{CborSerializable as _, KeyType, Label, RegisteredLabel};
 use serde::{Deserialize, Serialize};
 
 use crate::cbor;
-use crate::crypto::{Curve, PublicKeyMaterial};
+use crate::crypto::{Curve, MlDsaLevel, PublicKeyMaterial};
 use crate::error::{Error, InputPart, Unsupported};
 use crate::verified::SignatureValid;
 
@@ -46,8 +46,14 @@ impl CoseAlgorithm {
     pub const EDDSA: Self = Self(-8);
     /// Ed25519, fully specified (RFC 9864).
     pub const ED25519: Self = Self(-19);
-    /// Ed448 (not supported: listed so that it can be named).
+    /// Ed448 (fully specified, RFC 9864; EdDSA with the Ed448 curve).
     pub const ED448: Self = Self(-53);
+    /// ML-DSA-44 (FIPS 204, security category 2).
+    pub const ML_DSA_44: Self = Self(-48);
+    /// ML-DSA-65 (FIPS 204, security category 3).
+    pub const ML_DSA_65: Self = Self(-49);
+    /// ML-DSA-87 (FIPS 204, security category 5).
+    pub const ML_DSA_87: Self = Self(-50);
     /// RSASSA-PKCS1-v1_5 with SHA-256.
     pub const RS256: Self = Self(-257);
     /// RSASSA-PKCS1-v1_5 with SHA-384.
@@ -76,6 +82,9 @@ impl CoseAlgorithm {
             Self::EDDSA => "EdDSA",
             Self::ED25519 => "Ed25519",
             Self::ED448 => "Ed448",
+            Self::ML_DSA_44 => "ML-DSA-44",
+            Self::ML_DSA_65 => "ML-DSA-65",
+            Self::ML_DSA_87 => "ML-DSA-87",
             Self::RS256 => "RS256",
             Self::RS384 => "RS384",
             Self::RS512 => "RS512",
@@ -96,6 +105,10 @@ impl CoseAlgorithm {
             Self::ES384 | Self::ESP384 => S::EcdsaP384Sha384,
             Self::ES512 | Self::ESP512 => S::EcdsaP521Sha512,
             Self::EDDSA | Self::ED25519 => S::Ed25519,
+            Self::ED448 => S::Ed448,
+            Self::ML_DSA_44 => S::MlDsa44,
+            Self::ML_DSA_65 => S::MlDsa65,
+            Self::ML_DSA_87 => S::MlDsa87,
             Self::RS256 => S::RsaPkcs1Sha256,
             Self::RS384 => S::RsaPkcs1Sha384,
             Self::RS512 => S::RsaPkcs1Sha512,
@@ -135,6 +148,14 @@ pub enum SignatureScheme {
     EcdsaP521Sha512,
     /// Ed25519 (EdDSA, Ed25519).
     Ed25519,
+    /// Ed448 (Ed448; EdDSA with an Ed448 key).
+    Ed448,
+    /// ML-DSA-44 (FIPS 204).
+    MlDsa44,
+    /// ML-DSA-65 (FIPS 204).
+    MlDsa65,
+    /// ML-DSA-87 (FIPS 204).
+    MlDsa87,
     /// RSASSA-PKCS1-v1_5 with SHA-256 (RS256).
     RsaPkcs1Sha256,
     /// RSASSA-PKCS1-v1_5 with SHA-384 (RS384).
@@ -254,10 +275,28 @@ impl CredentialPublicKey {
             }
             KeyType::Assigned(iana::KeyType::OKP) => {
                 let crv = int_param(-1, "crv")?;
-                if crv != i128::from(iana::EllipticCurve::Ed25519.to_i64()) {
+                let x = bytes_param(-2, "x")?;
+                if crv == i128::from(iana::EllipticCurve::Ed25519.to_i64()) {
+                    PublicKeyMaterial::ed25519(x).map_err(|p| malformed(p.into()))?
+                } else if crv == i128::from(iana::EllipticCurve::Ed448.to_i64()) {
+                    PublicKeyMaterial::ed448(x).map_err(|p| malformed(p.into()))?
+                } else {
                     return Err(Unsupported::KeyType(format!("OKP curve {crv}").into()).into());
                 }
-                PublicKeyMaterial::ed25519(bytes_param(-2, "x")?)
+            }
+            KeyType::Assigned(iana::KeyType::AKP) => {
+                // draft-ietf-cose-dilithium: {1: 7, 3: alg, -1: pub}
+                let level = match alg {
+                    CoseAlgorithm::ML_DSA_44 => MlDsaLevel::MlDsa44,
+                    CoseAlgorithm::ML_DSA_65 => MlDsaLevel::MlDsa65,
+                    CoseAlgorithm::ML_DSA_87 => MlDsaLevel::MlDsa87,
+                    other => {
+                        return Err(malformed(format!(
+                            "algorithm {other} does not fit an AKP key"
+                        )));
+                    }
+                };
+                PublicKeyMaterial::ml_dsa(level, bytes_param(-1, "pub")?)
                     .map_err(|p| malformed(p.into()))?
             }
             KeyType::Assigned(iana::KeyType::RSA) => {
@@ -377,6 +416,69 @@ mod tests {
         *off.last_mut().unwrap() ^= 1;
         assert_eq!(
             CredentialPublicKey::from_cose(&off).unwrap_err().code(),
+            "malformed_authenticator_data"
+        );
+    }
+
+    enum V<'a> {
+        Int(i64),
+        Bytes(&'a [u8]),
+    }
+
+    /// A small COSE_Key encoder: small integer keys and values, byte strings up to 64 KiB.
+    fn cose_map(entries: &[(i64, V<'_>)]) -> Vec<u8> {
+        let int = |n: i64, out: &mut Vec<u8>| {
+            let (major, magnitude) = if n >= 0 { (0u8, n) } else { (0x20u8, -1 - n) };
+            let magnitude = u8::try_from(magnitude).unwrap();
+            if magnitude < 24 {
+                out.push(major | magnitude);
+            } else {
+                out.extend_from_slice(&[major | 24, magnitude]);
+            }
+        };
+        let mut out = vec![0xa0 | u8::try_from(entries.len()).unwrap()];
+        for (k, v) in entries {
+            int(*k, &mut out);
+            match v {
+                V::Int(n) => int(*n, &mut out),
+                V::Bytes(b) => {
+                    out.push(0x59);
+                    out.extend_from_slice(&u16::try_from(b.len()).unwrap().to_be_bytes());
+                    out.extend_from_slice(b);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ml_dsa_and_ed448_keys_are_checked() {
+        use V::{Bytes, Int};
+        // AKP (7) with ML-DSA-44 and a public key of the right length parses.
+        let ok = cose_map(&[(1, Int(7)), (3, Int(-48)), (-1, Bytes(&[5; 1312]))]);
+        let key = CredentialPublicKey::from_cose(&ok).unwrap();
+        assert_eq!(key.algorithm(), CoseAlgorithm::ML_DSA_44);
+        // Wrong length for the parameter set.
+        let short = cose_map(&[(1, Int(7)), (3, Int(-48)), (-1, Bytes(&[5; 1311]))]);
+        assert_eq!(
+            CredentialPublicKey::from_cose(&short).unwrap_err().code(),
+            "malformed_authenticator_data"
+        );
+        // An AKP key with an algorithm that is not ML-DSA.
+        let wrong = cose_map(&[(1, Int(7)), (3, Int(-7)), (-1, Bytes(&[5; 1312]))]);
+        assert_eq!(
+            CredentialPublicKey::from_cose(&wrong).unwrap_err().code(),
+            "malformed_authenticator_data"
+        );
+        // Ed448 (OKP, crv 7) keys have 57 bytes.
+        let ed448 = cose_map(&[
+            (1, Int(1)),
+            (3, Int(-53)),
+            (-1, Int(7)),
+            (-2, Bytes(&[9; 56])),
+        ]);
+        assert_eq!(
+            CredentialPublicKey::from_cose(&ed448).unwrap_err().code(),
             "malformed_authenticator_data"
         );
     }

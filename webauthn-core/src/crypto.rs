@@ -27,6 +27,10 @@ pub(crate) enum PublicKeyMaterial {
     P521(Vec<u8>),
     /// An Ed25519 public key.
     Ed25519([u8; 32]),
+    /// An Ed448 public key (57 bytes).
+    Ed448(Vec<u8>),
+    /// An ML-DSA (FIPS 204) public key of a parameter set.
+    MlDsa(MlDsaLevel, Vec<u8>),
     /// An RSA public key: big-endian modulus without leading zeros, and exponent.
     Rsa { n: Vec<u8>, e: Vec<u8> },
 }
@@ -34,6 +38,33 @@ pub(crate) enum PublicKeyMaterial {
 impl std::fmt::Debug for PublicKeyMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.kind())
+    }
+}
+
+/// An ML-DSA parameter set (FIPS 204).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MlDsaLevel {
+    MlDsa44,
+    MlDsa65,
+    MlDsa87,
+}
+
+impl MlDsaLevel {
+    /// The length of an encoded public key.
+    pub(crate) fn public_key_len(self) -> usize {
+        match self {
+            Self::MlDsa44 => 1312,
+            Self::MlDsa65 => 1952,
+            Self::MlDsa87 => 2592,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::MlDsa44 => "ML-DSA-44",
+            Self::MlDsa65 => "ML-DSA-65",
+            Self::MlDsa87 => "ML-DSA-87",
+        }
     }
 }
 
@@ -99,6 +130,27 @@ impl PublicKeyMaterial {
         Ok(Self::Ed25519(key))
     }
 
+    /// An Ed448 key.
+    pub(crate) fn ed448(x: &[u8]) -> Result<Self, &'static str> {
+        if x.len() != ed448_goldilocks::PUBLIC_KEY_LENGTH {
+            return Err("an Ed448 public key has 57 bytes");
+        }
+        let bytes: [u8; 57] = x
+            .try_into()
+            .map_err(|_| "an Ed448 public key has 57 bytes")?;
+        ed448_goldilocks::VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| "the Ed448 public key is not a point on the curve")?;
+        Ok(Self::Ed448(x.to_vec()))
+    }
+
+    /// An ML-DSA key of a parameter set.
+    pub(crate) fn ml_dsa(level: MlDsaLevel, key: &[u8]) -> Result<Self, &'static str> {
+        if key.len() != level.public_key_len() {
+            return Err("the ML-DSA public key does not have its parameter set's length");
+        }
+        Ok(Self::MlDsa(level, key.to_vec()))
+    }
+
     /// An RSA key; the modulus must have 2048 to 8192 bits and the exponent must be odd and
     /// at least 3.
     pub(crate) fn rsa(n: &[u8], e: &[u8]) -> Result<Self, &'static str> {
@@ -127,6 +179,8 @@ impl PublicKeyMaterial {
             Self::P384(_) => "EC P-384",
             Self::P521(_) => "EC P-521",
             Self::Ed25519(_) => "Ed25519",
+            Self::Ed448(_) => "Ed448",
+            Self::MlDsa(level, _) => level.name(),
             Self::Rsa { .. } => "RSA",
         }
     }
@@ -140,6 +194,10 @@ impl PublicKeyMaterial {
                 | (Self::P384(_), S::EcdsaP384Sha384)
                 | (Self::P521(_), S::EcdsaP521Sha512)
                 | (Self::Ed25519(_), S::Ed25519)
+                | (Self::Ed448(_), S::Ed448)
+                | (Self::MlDsa(MlDsaLevel::MlDsa44, _), S::MlDsa44)
+                | (Self::MlDsa(MlDsaLevel::MlDsa65, _), S::MlDsa65)
+                | (Self::MlDsa(MlDsaLevel::MlDsa87, _), S::MlDsa87)
                 | (
                     Self::Rsa { .. },
                     S::RsaPkcs1Sha256
@@ -180,6 +238,23 @@ impl PublicKeyMaterial {
             (Self::Ed25519(key), S::Ed25519) => {
                 UnparsedPublicKey::new(&rs::ED25519, key).verify(message, signature)
             }
+            (Self::Ed448(key), S::Ed448) => {
+                return verify_ed448(key, message, signature).ok_or_else(invalid);
+            }
+            (Self::MlDsa(level, key), S::MlDsa44 | S::MlDsa65 | S::MlDsa87) => {
+                let valid = match level {
+                    MlDsaLevel::MlDsa44 => {
+                        verify_ml_dsa::<ml_dsa::MlDsa44>(key, message, signature)
+                    }
+                    MlDsaLevel::MlDsa65 => {
+                        verify_ml_dsa::<ml_dsa::MlDsa65>(key, message, signature)
+                    }
+                    MlDsaLevel::MlDsa87 => {
+                        verify_ml_dsa::<ml_dsa::MlDsa87>(key, message, signature)
+                    }
+                };
+                return valid.ok_or_else(invalid);
+            }
             (Self::Rsa { n, e }, _) => {
                 let params: &rs::RsaParameters = match scheme {
                     S::RsaPkcs1Sha256 => &rs::RSA_PKCS1_2048_8192_SHA256,
@@ -189,7 +264,14 @@ impl PublicKeyMaterial {
                     S::RsaPssSha384 => &rs::RSA_PSS_2048_8192_SHA384,
                     S::RsaPssSha512 => &rs::RSA_PSS_2048_8192_SHA512,
                     S::RsaPkcs1Sha1 => &rs::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
-                    S::EcdsaP256Sha256 | S::EcdsaP384Sha384 | S::EcdsaP521Sha512 | S::Ed25519 => {
+                    S::EcdsaP256Sha256
+                    | S::EcdsaP384Sha384
+                    | S::EcdsaP521Sha512
+                    | S::Ed25519
+                    | S::Ed448
+                    | S::MlDsa44
+                    | S::MlDsa65
+                    | S::MlDsa87 => {
                         return Err(mismatch(self, scheme));
                     }
                 };
@@ -215,6 +297,30 @@ fn verify_p521(point: &[u8], message: &[u8], signature: &[u8]) -> Option<Signatu
     let sig = p521::ecdsa::DerSignature::from_bytes(signature).ok()?;
     key.verify(message, &sig).ok()?;
     Some(SignatureValid(()))
+}
+
+fn verify_ed448(key: &[u8], message: &[u8], signature: &[u8]) -> Option<SignatureValid> {
+    let bytes: [u8; 57] = key.try_into().ok()?;
+    let key = ed448_goldilocks::VerifyingKey::from_bytes(&bytes).ok()?;
+    let signature = ed448_goldilocks::Signature::from_slice(signature).ok()?;
+    // "Ed448" of RFC 8032 with an empty context, as COSE (RFC 9053 §2.2) uses it.
+    key.verify_raw(&signature, message).ok()?;
+    Some(SignatureValid(()))
+}
+
+/// ML-DSA in its "pure" mode with an empty context string (FIPS 204 Algorithm 3), as the COSE
+/// ML-DSA algorithms specify.
+fn verify_ml_dsa<P: ml_dsa::MlDsaParams>(
+    key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Option<SignatureValid> {
+    let encoded = ml_dsa::EncodedVerifyingKey::<P>::try_from(key).ok()?;
+    let key = ml_dsa::VerifyingKey::<P>::decode(&encoded);
+    let encoded_signature = ml_dsa::EncodedSignature::<P>::try_from(signature).ok()?;
+    let signature = ml_dsa::Signature::<P>::decode(&encoded_signature)?;
+    key.verify_with_context(message, &[], &signature)
+        .then_some(SignatureValid(()))
 }
 
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {

@@ -28,6 +28,7 @@
 //! | `unsupported_attestation_format` | an attestation statement format that is not supported |
 //! | `attestation_invalid` | an attestation statement that does not verify |
 //! | `attestation_untrusted` | an attestation the policy does not accept |
+//! | `authenticator_revoked` | the authenticator model's metadata status is refused (revoked, compromised) |
 //! | `credential_id_mismatch` | `id`/`rawId` differ from the attested credential id |
 //! | `credential_not_allowed` | the credential is not in `allowCredentials` |
 //! | `credential_unknown` | the stored record is another credential; the user does not exist |
@@ -269,6 +270,13 @@ pub enum Rejection {
         /// Why.
         reason: Cow<'static, str>,
     },
+    /// The authenticator model's metadata status is one the policy refuses (revoked,
+    /// compromised...).
+    #[error("the authenticator model's metadata status is {status}, which the policy refuses")]
+    AuthenticatorStatus {
+        /// The status from the FIDO Metadata Service.
+        status: String,
+    },
     /// The assertion signature does not verify with the credential public key.
     #[error("the signature does not verify with the credential public key")]
     SignatureInvalid,
@@ -305,6 +313,7 @@ impl Rejection {
             Self::AlgorithmNotAllowed { .. } => "unsupported_algorithm",
             Self::AttestationInvalid { .. } => "attestation_invalid",
             Self::AttestationUntrusted { .. } => "attestation_untrusted",
+            Self::AuthenticatorStatus { .. } => "authenticator_revoked",
             Self::SignatureInvalid => "signature_invalid",
             Self::SignCountRegressed { .. } => "counter_regression",
         }

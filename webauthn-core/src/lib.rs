@@ -22,10 +22,13 @@ pub mod extensions;
 mod fake;
 pub mod identifiers;
 pub mod json;
+mod jws;
+pub mod mds;
 pub mod origin;
 pub mod policy;
 pub mod random;
 pub mod relying_party;
+pub mod roots;
 pub mod time;
 mod trust;
 pub mod verified;
@@ -53,7 +56,7 @@ pub use json::{
     AuthenticationResponseJson, CreationOptionsJson, Mediation, RegistrationResponseJson,
     RequestOptionsJson, UserEntity, UserVerificationRequirement,
 };
-pub use policy::AttestationPolicy;
+pub use policy::{AndroidKeyPolicy, AttestationPolicy, SafetyNetPolicy};
 pub use random::{RandomSource, SystemRandom};
 pub use relying_party::{CounterPolicy, CrossOriginPolicy, RelyingParty};
 pub use time::UnixTime;

@@ -16,6 +16,10 @@ use rustls_pki_types::{
 };
 use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeIdIter};
 
+use der::Decode as _;
+
+mod policies_path;
+
 use crate::crypto::{Curve, PublicKeyMaterial};
 use crate::time::UnixTime;
 
@@ -26,7 +30,7 @@ pub const MAX_PATH_LEN: usize = 8;
 /// Verifies that `chain` (leaf first, DER) leads to one of `anchors` (DER certificates) at `now`.
 pub(crate) fn verify_path(
     chain: &[Vec<u8>],
-    anchors: &[Vec<u8>],
+    anchors: &[&[u8]],
     now: UnixTime,
 ) -> Result<(), String> {
     let Some((leaf, intermediates)) = chain.split_first() else {
@@ -40,13 +44,13 @@ pub(crate) fn verify_path(
             "the trust path has more than {MAX_PATH_LEN} certificates"
         ));
     }
-    if anchors.iter().any(|a| a == leaf) {
-        return Ok(());
+    if anchors.contains(&leaf.as_slice()) {
+        // The attestation certificate is itself an anchor (§7.1 step 24): no path to build,
+        // but it must still be valid at the time of the ceremony.
+        return check_validity(leaf, now);
     }
-    let anchor_ders: Vec<CertificateDer<'_>> = anchors
-        .iter()
-        .map(|a| CertificateDer::from(a.as_slice()))
-        .collect();
+    let anchor_ders: Vec<CertificateDer<'_>> =
+        anchors.iter().map(|a| CertificateDer::from(*a)).collect();
     let trust_anchors: Vec<TrustAnchor<'_>> = anchor_ders
         .iter()
         .filter_map(|der| webpki::anchor_from_trusted_cert(der).ok())
@@ -55,8 +59,13 @@ pub(crate) fn verify_path(
         return Err("none of the trust anchors could be parsed".into());
     }
     let leaf_der = CertificateDer::from(leaf.as_slice());
-    let end_entity = EndEntityCert::try_from(&leaf_der)
-        .map_err(|e| format!("the attestation certificate cannot be used: {e}"))?;
+    let end_entity = match EndEntityCert::try_from(&leaf_der) {
+        Ok(e) => e,
+        Err(webpki::Error::UnsupportedCriticalExtension) => {
+            return policies_path::verify(chain, anchors, now);
+        }
+        Err(e) => return Err(format!("the attestation certificate cannot be used: {e}")),
+    };
     let intermediates: Vec<CertificateDer<'_>> = intermediates
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
@@ -73,7 +82,42 @@ pub(crate) fn verify_path(
             None,
         )
         .map(|_| ())
-        .map_err(|e| format!("the certificate path does not lead to a trust anchor: {e}"))
+        .or_else(|e| match e {
+            webpki::Error::UnsupportedCriticalExtension => {
+                policies_path::verify(chain, anchors, now)
+            }
+            e => Err(format!(
+                "the certificate path does not lead to a trust anchor: {e}"
+            )),
+        })
+}
+
+/// Whether a DER certificate is within its validity period at `now`.
+fn check_validity(der: &[u8], now: UnixTime) -> Result<(), String> {
+    let cert = x509_cert::Certificate::from_der(der)
+        .map_err(|_| "the attestation certificate cannot be parsed".to_owned())?;
+    let validity = cert.tbs_certificate().validity();
+    let not_before = validity.not_before.to_unix_duration().as_secs();
+    let not_after = validity.not_after.to_unix_duration().as_secs();
+    if now.as_secs() < not_before {
+        return Err("the attestation certificate is not yet valid".into());
+    }
+    if now.as_secs() > not_after {
+        return Err("the attestation certificate has expired".into());
+    }
+    Ok(())
+}
+
+/// The position of a root certificate among the certificates that follow the leaf in `chain`:
+/// one of the anchors, or a self-issued certificate (subject equal to issuer). A self-signed
+/// leaf on its own (Chromium's virtual authenticator sends one) is not a root in this sense.
+pub(crate) fn root_in_path(chain: &[Vec<u8>], anchors: &[&[u8]]) -> Option<usize> {
+    chain.iter().enumerate().skip(1).find_map(|(i, der)| {
+        let is_root = anchors.contains(&der.as_slice())
+            || x509_cert::Certificate::from_der(der)
+                .is_ok_and(|c| c.tbs_certificate().subject() == c.tbs_certificate().issuer());
+        is_root.then_some(i)
+    })
 }
 
 /// Attestation certificates carry no TLS key usage; any (or none) is fine.
@@ -165,7 +209,10 @@ fn verify_prehashed(key: &PublicKeyMaterial, digest: &[u8], signature: &[u8]) ->
             let sig = p521::ecdsa::DerSignature::from_bytes(signature).ok()?;
             vk.verify_prehash(digest, &sig).ok()
         }
-        PublicKeyMaterial::Ed25519(_) | PublicKeyMaterial::Rsa { .. } => None,
+        PublicKeyMaterial::Ed25519(_)
+        | PublicKeyMaterial::Ed448(_)
+        | PublicKeyMaterial::MlDsa(..)
+        | PublicKeyMaterial::Rsa { .. } => None,
     }
 }
 

@@ -58,6 +58,13 @@ pub struct AttestationResult {
     pub aaguid: Aaguid,
     /// Whether the trust path ended in a trust anchor of the attestation policy.
     pub trusted: bool,
+    /// The authenticator's FIDO Metadata Service entry, when the policy has metadata and the
+    /// authenticator is listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<MetadataSummary>,
+    /// For the `compound` format, the outcome of each sub-statement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Self>,
 }
 
 mod der_list {
@@ -78,6 +85,15 @@ mod der_list {
             .map(|b| b.0)
             .collect())
     }
+}
+
+/// What the FIDO Metadata Service says about an authenticator model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataSummary {
+    /// The statement's description (the model's name).
+    pub description: Option<String>,
+    /// The current status, as its wire name (`FIDO_CERTIFIED_L1`, `REVOKED`...).
+    pub status: Option<String>,
 }
 
 /// A credential record (§4 "Credential Record"): what a relying party stores for a credential.

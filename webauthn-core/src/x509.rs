@@ -81,29 +81,50 @@ pub(crate) fn public_key(cert: &Certificate) -> Result<PublicKeyMaterial, String
     }
 }
 
-/// The `id-fido-gen-ce-aaguid` extension, if present: it must not be critical and must hold a
-/// 16-byte OCTET STRING (wrapped, as every extension value, in a second OCTET STRING).
-pub(crate) fn aaguid_extension(cert: &Certificate) -> Result<Option<Aaguid>, String> {
+/// The certificate extension `oid`, if present: whether it is critical, and its value (the DER
+/// inside the OCTET STRING). RFC 5280 §4.2: a certificate must not include more than one
+/// instance of an extension.
+pub(crate) fn extension<'c>(
+    cert: &'c Certificate,
+    oid: &ObjectIdentifier,
+) -> Result<Option<(bool, &'c [u8])>, String> {
     let mut found = None;
     for ext in cert.tbs_certificate().extensions().into_iter().flatten() {
-        if ext.extn_id != ID_FIDO_GEN_CE_AAGUID {
+        if ext.extn_id != *oid {
             continue;
         }
         if found.is_some() {
-            return Err("the AAGUID extension appears twice".into());
+            return Err(format!("the extension {oid} appears twice"));
         }
-        if ext.critical {
-            return Err("the AAGUID extension must not be critical".into());
-        }
-        let inner = <&OctetStringRef>::from_der(ext.extn_value.as_bytes())
-            .map_err(|_| "the AAGUID extension is not an OCTET STRING")?;
-        let bytes: [u8; 16] = inner
-            .as_bytes()
-            .try_into()
-            .map_err(|_| "the AAGUID extension does not hold 16 bytes")?;
-        found = Some(Aaguid(bytes));
+        found = Some((ext.critical, ext.extn_value.as_bytes()));
     }
     Ok(found)
+}
+
+/// The value of the certificate extension `oid`, if present (see [`extension`]).
+pub(crate) fn extension_value<'c>(
+    cert: &'c Certificate,
+    oid: &ObjectIdentifier,
+) -> Result<Option<&'c [u8]>, String> {
+    Ok(extension(cert, oid)?.map(|(_, value)| value))
+}
+
+/// The `id-fido-gen-ce-aaguid` extension, if present: it must not be critical and must hold a
+/// 16-byte OCTET STRING (wrapped, as every extension value, in a second OCTET STRING).
+pub(crate) fn aaguid_extension(cert: &Certificate) -> Result<Option<Aaguid>, String> {
+    let Some((critical, value)) = extension(cert, &ID_FIDO_GEN_CE_AAGUID)? else {
+        return Ok(None);
+    };
+    if critical {
+        return Err("the AAGUID extension must not be critical".into());
+    }
+    let inner = <&OctetStringRef>::from_der(value)
+        .map_err(|_| "the AAGUID extension is not an OCTET STRING")?;
+    let bytes: [u8; 16] = inner
+        .as_bytes()
+        .try_into()
+        .map_err(|_| "the AAGUID extension does not hold 16 bytes")?;
+    Ok(Some(Aaguid(bytes)))
 }
 
 /// Whether the Basic Constraints extension marks the certificate as a CA.

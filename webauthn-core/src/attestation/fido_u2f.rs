@@ -41,7 +41,7 @@ pub(super) fn verify(inputs: &StatementInputs<'_, '_>) -> Result<AttestationVeri
     // U2F authenticators have no AAGUID: a client converting a U2F response fills in zeros.
     // WebAuthn's verification procedure does not check it (and the W3C test vectors use a
     // random one); the FIDO2 server conformance profile does (Resp-8 F-1), when asked.
-    if inputs.require_zero_u2f_aaguid && !inputs.attested.aaguid.is_zero() {
+    if inputs.policy.require_zero_u2f_aaguid && !inputs.attested.aaguid.is_zero() {
         return Err(inputs.invalid(format!(
             "the AAGUID of a U2F credential must be zero, it is {}",
             inputs.attested.aaguid

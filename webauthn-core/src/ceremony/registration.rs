@@ -4,13 +4,16 @@ use std::time::Duration;
 
 use super::state::{RegistrationState, STATE_VERSION};
 use super::{CeremonyType, check_backup_flags, check_user_verified};
-use crate::attestation::{AttestationFormat, AttestationObject, StatementInputs, verify_statement};
+use crate::attestation::{
+    AttestationFormat, AttestationObject, StatementInputs, compound, verify_statement,
+};
 use crate::client_data::CollectedClientData;
 use crate::cose::{CoseAlgorithm, CredentialPublicKey};
 use crate::crypto::sha256;
 use crate::danger::RegistrationOverrides;
 use crate::error::{ApiMisuse, Error, InputPart, Rejection, Unsupported};
 use crate::extensions::ClientExtensionInputs;
+use crate::identifiers::Aaguid;
 use crate::identifiers::{Challenge, CredentialId};
 use crate::json::{
     AttestationConveyancePreference, AuthenticatorAttachment, AuthenticatorSelectionJson,
@@ -18,12 +21,14 @@ use crate::json::{
     PublicKeyCredentialCreationOptionsJson, PublicKeyCredentialHint, RegistrationResponseJson,
     ResidentKeyRequirement, RpEntityJson, UserEntity, UserVerificationRequirement,
 };
+use crate::mds::{MdsError, MetadataAttestationType, MetadataEntry};
 use crate::policy::{AttestationMode, AttestationPolicy};
 use crate::random::RandomSource;
 use crate::relying_party::RelyingParty;
 use crate::time::UnixTime;
 use crate::verified::{
-    AttestationResult, AttestationType, CredentialRecord, ExtensionOutputs, VerifiedRegistration,
+    AttestationResult, AttestationType, AttestationVerified, CredentialRecord, ExtensionOutputs,
+    MetadataSummary, VerifiedRegistration,
 };
 
 /// What a registration asks of the client and the authenticator.
@@ -244,8 +249,8 @@ impl RelyingParty {
                 Unsupported::AttestationFormat(attestation_object.fmt.chars().take(64).collect())
             })?;
 
-        // Step 22: run the format's verification procedure.
-        let verified = verify_statement(&StatementInputs {
+        // Step 22: run the format's verification procedure (for `compound`, each sub-statement's).
+        let inputs = StatementInputs {
             format,
             att_stmt: &attestation_object.att_stmt,
             auth_data,
@@ -253,17 +258,102 @@ impl RelyingParty {
             credential_key: &public_key,
             client_data_hash: &client_data_hash,
             allow_legacy_algorithms: self.legacy_algorithms,
-            require_zero_u2f_aaguid: policy.require_zero_u2f_aaguid,
-        })?;
-
-        // Step 23: obtain the acceptable trust anchors (the policy's), and step 24: assess the
-        // attestation's trustworthiness.
-        let trusted = assess_trust(
-            &verified.attestation_type,
-            &verified.trust_path,
             policy,
             now,
-        )?;
+        };
+        let components = if format == AttestationFormat::Compound {
+            compound::verify_components(&inputs)?
+        } else {
+            vec![(format, verify_statement(&inputs)?)]
+        };
+
+        // Step 23: the authenticator model's metadata, if the policy has some: its status must
+        // be acceptable, and its attestation roots join the trust anchors.
+        let entry = metadata_entry(policy, attested.aaguid, &components);
+        if let Some(entry) = entry {
+            check_metadata(entry, &components, policy, now)?;
+        } else if policy.require_metadata
+            && components.iter().any(|(_, v)| {
+                !matches!(
+                    v.attestation_type,
+                    AttestationType::None | AttestationType::SelfAttestation
+                )
+            })
+        {
+            return Err(Rejection::AttestationUntrusted {
+                reason: format!(
+                    "the authenticator model {} has no metadata entry",
+                    attested.aaguid
+                )
+                .into(),
+            }
+            .into());
+        }
+        let metadata_roots: &[Vec<u8>] = entry.map_or(&[], |e| e.attestation_root_certificates());
+        let metadata = entry.map(|e| MetadataSummary {
+            description: e.metadata_statement.as_ref().map(|s| s.description.clone()),
+            status: e.current_status(now).map(|s| s.as_str().to_owned()),
+        });
+
+        // Steps 23–24: obtain each statement's trust anchors and assess its trustworthiness.
+        let mut assessed = Vec::with_capacity(components.len());
+        for (component_format, verified) in &components {
+            let verdict = assess_trust(
+                *component_format,
+                verified.attestation_type,
+                &verified.trust_path,
+                metadata_roots,
+                policy,
+                now,
+            )?;
+            assessed.push(AttestationResult {
+                format: component_format.identifier().to_owned(),
+                attestation_type: verified.attestation_type,
+                trust_path: verified.trust_path.clone(),
+                aaguid: attested.aaguid,
+                trusted: verdict.is_ok(),
+                metadata: None,
+                components: Vec::new(),
+            });
+            if let (AttestationMode::Trusted, Err(reason)) = (policy.mode, &verdict)
+                && format != AttestationFormat::Compound
+            {
+                return Err(Rejection::AttestationUntrusted {
+                    reason: reason.clone().into(),
+                }
+                .into());
+            }
+        }
+        let trusted = assessed.iter().any(|a| a.trusted);
+        if policy.mode == AttestationMode::Trusted && !trusted {
+            return Err(Rejection::AttestationUntrusted {
+                reason: "none of the compound attestation's statements is trusted".into(),
+            }
+            .into());
+        }
+        let lead = if format == AttestationFormat::Compound {
+            compound::lead(&components)
+        } else {
+            let (_, only) = components.into_iter().next().ok_or_else(|| {
+                Error::ApiMisuse(ApiMisuse::InvalidArgument(
+                    "no attestation statement was verified".into(),
+                ))
+            })?;
+            only
+        };
+        let attestation = AttestationResult {
+            format: format.identifier().to_owned(),
+            attestation_type: lead.attestation_type,
+            trust_path: lead.trust_path,
+            aaguid: attested.aaguid,
+            trusted,
+            metadata,
+            components: if format == AttestationFormat::Compound {
+                assessed
+            } else {
+                Vec::new()
+            },
+        };
         if let Some(allowed) = &policy.allowed_aaguids
             && !allowed.contains(&attested.aaguid)
         {
@@ -309,13 +399,7 @@ impl RelyingParty {
 
         // Step 29: the caller stores the record.
         Ok(VerifiedRegistration {
-            attestation: AttestationResult {
-                format: format.identifier().to_owned(),
-                attestation_type: verified.attestation_type,
-                trust_path: verified.trust_path,
-                aaguid: attested.aaguid,
-                trusted,
-            },
+            attestation,
             credential,
             user_verified: flags.user_verified(),
             user_present: flags.user_present(),
@@ -336,14 +420,105 @@ fn check_algorithm_requested(alg: CoseAlgorithm, requested: &[CoseAlgorithm]) ->
     }
 }
 
-/// Step 24: whether the attestation is acceptable, and whether it was trusted.
-fn assess_trust(
-    attestation_type: &AttestationType,
-    trust_path: &[Vec<u8>],
+/// The metadata entry of the authenticator: by AAGUID, or for U2F authenticators (whose AAGUID
+/// is zero) by the key identifier of the attestation certificate.
+fn metadata_entry<'p>(
+    policy: &'p AttestationPolicy,
+    aaguid: Aaguid,
+    components: &[(AttestationFormat, AttestationVerified)],
+) -> Option<&'p MetadataEntry> {
+    let metadata = policy.metadata.as_deref()?;
+    if !aaguid.is_zero() {
+        return metadata.by_aaguid(&aaguid);
+    }
+    components
+        .iter()
+        .find_map(|(_, v)| v.trust_path.first())
+        .and_then(|leaf| metadata.by_certificate(leaf).ok().flatten())
+}
+
+/// The metadata checks of step 23: the model's status is acceptable, and the attestation type
+/// is one its statement declares.
+fn check_metadata(
+    entry: &MetadataEntry,
+    components: &[(AttestationFormat, AttestationVerified)],
     policy: &AttestationPolicy,
     now: UnixTime,
-) -> Result<bool, Error> {
-    let verdict = match attestation_type {
+) -> Result<(), Error> {
+    policy
+        .rejected_statuses
+        .check(entry, now)
+        .map_err(|e| match e {
+            MdsError::StatusRejected { status } => Error::from(Rejection::AuthenticatorStatus {
+                status: status.as_str().to_owned(),
+            }),
+            other => Error::from(Rejection::AttestationUntrusted {
+                reason: other.to_string().into(),
+            }),
+        })?;
+    let declared = entry
+        .metadata_statement
+        .as_ref()
+        .map(|s| s.attestation_types.as_slice())
+        .unwrap_or_default();
+    for (_, verified) in components {
+        let as_metadata = match verified.attestation_type {
+            AttestationType::None => MetadataAttestationType::None,
+            AttestationType::SelfAttestation => MetadataAttestationType::BasicSurrogate,
+            AttestationType::Basic => MetadataAttestationType::BasicFull,
+            AttestationType::AttCa => MetadataAttestationType::AttCa,
+            AttestationType::AnonCa => MetadataAttestationType::AnonCa,
+        };
+        // `none` says nothing about the model, so any statement allows it.
+        if as_metadata != MetadataAttestationType::None
+            && !declared.is_empty()
+            && !declared.contains(&as_metadata)
+        {
+            return Err(Rejection::AttestationUntrusted {
+                reason: format!(
+                    "the authenticator's metadata does not declare the attestation type {:?}",
+                    verified.attestation_type
+                )
+                .into(),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Steps 23–24 for one statement: obtain the acceptable trust anchors for its format (the
+/// policy's own and, unless switched off, the built-in roots), then assess it. The outer error
+/// refuses the registration outright; the inner result says whether the statement is trusted,
+/// and why not.
+fn assess_trust(
+    format: AttestationFormat,
+    attestation_type: AttestationType,
+    trust_path: &[Vec<u8>],
+    metadata_roots: &[Vec<u8>],
+    policy: &AttestationPolicy,
+    now: UnixTime,
+) -> Result<Result<(), String>, Error> {
+    // Step 23: the anchors.
+    let mut anchors: Vec<&[u8]> = policy.trust_anchors.iter().map(Vec::as_slice).collect();
+    anchors.extend(metadata_roots.iter().map(Vec::as_slice));
+    if policy.builtin_roots {
+        anchors.extend_from_slice(crate::roots::for_format(format));
+    }
+    if policy.reject_root_in_x5c
+        && let Some(position) = crate::trust::root_in_path(trust_path, &anchors)
+    {
+        return Err(Rejection::AttestationInvalid {
+            format: format.identifier().to_owned(),
+            reason: format!(
+                "x5c[{position}] is a root certificate; roots come from the relying party, not the authenticator"
+            )
+            .into(),
+        }
+        .into());
+    }
+    // Step 24: assess.
+    Ok(match attestation_type {
         AttestationType::None => {
             Err("the policy requires attestation, none was provided".to_owned())
         }
@@ -351,14 +526,6 @@ fn assess_trust(
             "the policy requires attestation, self attestation proves no authenticator model"
                 .to_owned(),
         ),
-        _ => crate::trust::verify_path(trust_path, &policy.trust_anchors, now),
-    };
-    match (policy.mode, verdict) {
-        (_, Ok(())) => Ok(true),
-        (AttestationMode::Any, Err(_)) => Ok(false),
-        (AttestationMode::Trusted, Err(reason)) => Err(Rejection::AttestationUntrusted {
-            reason: reason.into(),
-        }
-        .into()),
-    }
+        _ => crate::trust::verify_path(trust_path, &anchors, now),
+    })
 }

@@ -203,6 +203,8 @@ pub(crate) struct Reg {
     pub(crate) att_stmt: Option<Vec<u8>>,
     pub(crate) attestation_object_override: Option<Vec<u8>>,
     pub(crate) corrupt_signature: bool,
+    /// Wraps the packed self statement in a `compound` statement with these extra items.
+    pub(crate) compound_with: Option<Vec<Vec<u8>>>,
 }
 
 impl Reg {
@@ -222,6 +224,7 @@ impl Reg {
             att_stmt: Some(cbor_map(&[])),
             attestation_object_override: None,
             corrupt_signature: false,
+            compound_with: None,
         }
     }
 
@@ -264,9 +267,20 @@ impl Reg {
                 ])
             }
         };
+        let (fmt, att_stmt) = match &self.compound_with {
+            None => (self.fmt.clone(), att_stmt),
+            Some(extra) => {
+                let mut items = vec![cbor_map(&[
+                    (cbor_text("fmt"), cbor_text(&self.fmt)),
+                    (cbor_text("attStmt"), att_stmt),
+                ])];
+                items.extend(extra.iter().cloned());
+                ("compound".to_owned(), cbor_array(&items))
+            }
+        };
         let att_obj = self.attestation_object_override.clone().unwrap_or_else(|| {
             cbor_map(&[
-                (cbor_text("fmt"), cbor_text(&self.fmt)),
+                (cbor_text("fmt"), cbor_text(&fmt)),
                 (cbor_text("attStmt"), att_stmt),
                 (cbor_text("authData"), cbor_bytes(&ad)),
             ])

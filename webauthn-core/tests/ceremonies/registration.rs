@@ -475,7 +475,7 @@ fn step_24_policy_requires_trusted_attestation() {
         let result = rp.finish_registration(
             state,
             &reg.response(&opts),
-            &AttestationPolicy::trusted(vec![]),
+            &AttestationPolicy::require_trusted().without_builtin_roots(),
             NOW,
         );
         assert_code(result, "attestation_untrusted");
@@ -515,4 +515,94 @@ fn step_27_response_id_is_the_attested_credential_id() {
         ..Reg::new()
     };
     assert_code(run(&reg), "credential_id_mismatch");
+}
+
+fn none_item() -> Vec<u8> {
+    cbor_map(&[
+        (cbor_text("fmt"), cbor_text("none")),
+        (cbor_text("attStmt"), cbor_map(&[])),
+    ])
+}
+
+#[test]
+fn compound_every_statement_must_verify() {
+    let reg = Reg {
+        compound_with: Some(vec![none_item()]),
+        ..Reg::packed_self()
+    };
+    let v = run(&reg).unwrap();
+    assert_eq!(v.attestation.format, "compound");
+    assert_eq!(
+        v.attestation.attestation_type,
+        AttestationType::SelfAttestation
+    );
+    let formats: Vec<&str> = v
+        .attestation
+        .components
+        .iter()
+        .map(|c| c.format.as_str())
+        .collect();
+    assert_eq!(formats, ["packed", "none"]);
+    assert!(!v.attestation.trusted);
+
+    let broken = Reg {
+        corrupt_signature: true,
+        compound_with: Some(vec![none_item()]),
+        ..Reg::packed_self()
+    };
+    assert_code(run(&broken), "attestation_invalid");
+    // Trust is required: neither statement is trusted.
+    let rp = rp();
+    let (opts, state) = start_reg(&rp, RegistrationOptions::default());
+    let result = rp.finish_registration(
+        state,
+        &reg.response(&opts),
+        &AttestationPolicy::require_trusted(),
+        NOW,
+    );
+    assert_code(result, "attestation_untrusted");
+}
+
+#[test]
+fn compound_syntax() {
+    let nested = cbor_map(&[
+        (cbor_text("fmt"), cbor_text("compound")),
+        (
+            cbor_text("attStmt"),
+            cbor_array(&[none_item(), none_item()]),
+        ),
+    ]);
+    let no_fmt = cbor_map(&[(cbor_text("attStmt"), cbor_map(&[]))]);
+    let map_stmt = cbor_map(&[
+        (cbor_text("fmt"), cbor_text("none")),
+        (cbor_text("attStmt"), cbor_array(&[])),
+    ]);
+    for extra in [
+        vec![],
+        vec![nested],
+        vec![no_fmt],
+        vec![map_stmt],
+        vec![none_item(); 8],
+    ] {
+        let reg = Reg {
+            compound_with: Some(extra),
+            ..Reg::packed_self()
+        };
+        assert_code(run(&reg), "malformed_attestation");
+    }
+    // Only compound statements may be arrays.
+    let reg = Reg {
+        att_stmt: Some(cbor_array(&[none_item(), none_item()])),
+        ..Reg::new()
+    };
+    assert_code(run(&reg), "malformed_attestation");
+    let unknown = cbor_map(&[
+        (cbor_text("fmt"), cbor_text("x-vendor")),
+        (cbor_text("attStmt"), cbor_map(&[])),
+    ]);
+    let reg = Reg {
+        compound_with: Some(vec![unknown]),
+        ..Reg::packed_self()
+    };
+    assert_code(run(&reg), "unsupported_attestation_format");
 }
