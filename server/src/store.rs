@@ -1,0 +1,292 @@
+//! The durable store: users, credentials, sessions, security events, signing keys and API keys.
+//!
+//! One trait, [`Store`], with a SQLite implementation (the embedded default) and a PostgreSQL
+//! one, both through sqlx with their own migrations (`migrations/{sqlite,postgres}/`). Both
+//! run the same contract test suite (`tests/it/store_contract.rs`).
+//!
+//! Every change that produces a security event writes the event to the `security_events`
+//! outbox in the same transaction as the change: either both are stored or neither is.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use webauthn_core::{CredentialId, CredentialRecord, UserHandle};
+
+pub mod postgres;
+pub mod sqlite;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint was violated (a credential id or user name that already exists).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// A row the write depends on does not exist (a user deleted during a registration, a
+    /// credential deleted during a sign-in); nothing was written.
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// The database cannot be reached or failed; the request may be retried.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A stored row could not be decoded: a bug or a corrupted database.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// The account id used in the API.
+    pub id: Uuid,
+    /// The WebAuthn user handle (random, never derived from the name).
+    pub handle: UserHandle,
+    /// The user name (unique).
+    pub name: String,
+    /// The display name.
+    pub display_name: String,
+    /// Phone number for the SMS fallback, E.164.
+    pub phone: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New phone number; `Some(None)` removes it.
+    pub phone: Option<Option<String>>,
+}
+
+/// How a credential was attested at registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttestationSummary {
+    /// The attestation statement format (`none`, `packed`...).
+    pub format: String,
+    /// The attestation type (`none`, `self`, `basic`, `attca`, `anonca`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Whether the attestation chained to a trusted root.
+    pub trusted: bool,
+}
+
+/// A registered credential: the core's record plus what the service keeps about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCredential {
+    /// The WebAuthn credential record (id, key, counter, flags, AAGUID...).
+    pub record: CredentialRecord,
+    /// The owner.
+    pub user_id: Uuid,
+    /// A name the user chose.
+    pub nickname: Option<String>,
+    /// The authenticator model's name, from metadata or the AAGUID list, when known.
+    pub authenticator_name: Option<String>,
+    /// The attestation at registration.
+    pub attestation: AttestationSummary,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds of the last successful sign-in with it.
+    pub last_used_at: Option<i64>,
+}
+
+/// A server-side session, created at sign-in and revocable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// The session id (`sid` in tokens).
+    pub id: String,
+    /// The user.
+    pub user_id: Uuid,
+    /// The credential used to create it, if a passkey.
+    pub credential_id: Option<CredentialId>,
+    /// Authentication context class (`phr`, `phrh`...).
+    pub acr: String,
+    /// Authentication methods (RFC 8176).
+    pub amr: Vec<String>,
+    /// Unix seconds of the authentication.
+    pub auth_time: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Unix seconds, when revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// A security event to write to the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewEvent {
+    /// What happened (`credential.registered`, `credential.removed`, `counter.regressed`,
+    /// `backup.changed`, `session.revoked`, `signin.failed`, `user.deleted`...).
+    pub kind: String,
+    /// The user it concerns.
+    pub user_id: Option<Uuid>,
+    /// The credential it concerns.
+    pub credential_id: Option<CredentialId>,
+    /// Details (never secrets).
+    pub data: serde_json::Value,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// A stored security event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEvent {
+    /// Increasing id (a cursor for `GET /v1/events`).
+    pub id: i64,
+    /// The event.
+    #[serde(flatten)]
+    pub event: NewEvent,
+}
+
+/// A filter for listing events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Only events with an id greater than this.
+    pub after: Option<i64>,
+    /// Only events of this user.
+    pub user_id: Option<Uuid>,
+    /// At most this many (the store caps it at 1000).
+    pub limit: u32,
+}
+
+/// A token signing key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    /// Key id (`kid`).
+    pub kid: String,
+    /// The ES256 private key, PKCS#8 DER. Never logged.
+    pub pkcs8: Vec<u8>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds after which it no longer signs (it stays published until tokens it
+    /// signed have expired).
+    pub retired_at: Option<i64>,
+}
+
+/// A backend API key, kept only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    /// Public id of the key (shown in logs and listings).
+    pub id: String,
+    /// SHA-256 of the secret.
+    pub hash: [u8; 32],
+    /// What it is for.
+    pub name: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// What a successful registration writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct RegistrationWrite {
+    /// A user to create first (open sign-up), or `None` when the credential is added to an
+    /// existing user.
+    pub new_user: Option<User>,
+    /// The credential; a duplicate id is a [`StoreError::Conflict`] and nothing is written.
+    pub credential: StoredCredential,
+    /// A session to open, if the registration signs the user in.
+    pub session: Option<Session>,
+    /// Events to append.
+    pub events: Vec<NewEvent>,
+}
+
+/// What a successful authentication writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct AuthenticationWrite {
+    /// The credential with its updated counter, flags and `last_used_at`.
+    pub credential: StoredCredential,
+    /// The session to open.
+    pub session: Option<Session>,
+    /// Events to append.
+    pub events: Vec<NewEvent>,
+}
+
+/// The durable store.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Runs pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates a user; a taken name is a conflict.
+    async fn create_user(&self, user: &User, events: &[NewEvent]) -> StoreResult<()>;
+    /// Looks a user up by id.
+    async fn user(&self, id: Uuid) -> StoreResult<Option<User>>;
+    /// Looks a user up by name.
+    async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>>;
+    /// Looks a user up by user handle.
+    async fn user_by_handle(&self, handle: &UserHandle) -> StoreResult<Option<User>>;
+    /// Changes a user; returns the user after the change, `None` if there is none.
+    async fn update_user(&self, id: Uuid, patch: &UserPatch) -> StoreResult<Option<User>>;
+    /// Deletes a user with their credentials and sessions; `false` if there was none.
+    async fn delete_user(&self, id: Uuid, events: &[NewEvent]) -> StoreResult<bool>;
+
+    /// Stores a registration (user, credential, session, events) atomically.
+    async fn register(&self, write: &RegistrationWrite) -> StoreResult<()>;
+    /// Looks a credential up by id.
+    async fn credential(&self, id: &CredentialId) -> StoreResult<Option<StoredCredential>>;
+    /// A user's credentials, oldest first.
+    async fn credentials_of(&self, user_id: Uuid) -> StoreResult<Vec<StoredCredential>>;
+    /// Stores an authentication (credential update, session, events) atomically.
+    async fn authenticated(&self, write: &AuthenticationWrite) -> StoreResult<()>;
+    /// Renames a credential of a user; `false` if the user has no such credential.
+    async fn rename_credential(
+        &self,
+        user_id: Uuid,
+        id: &CredentialId,
+        nickname: Option<&str>,
+    ) -> StoreResult<bool>;
+    /// Deletes a credential of a user; `false` if the user has no such credential.
+    async fn delete_credential(
+        &self,
+        user_id: Uuid,
+        id: &CredentialId,
+        events: &[NewEvent],
+    ) -> StoreResult<bool>;
+
+    /// Looks a session up by id.
+    async fn session(&self, id: &str) -> StoreResult<Option<Session>>;
+    /// Revokes a session; `false` if there is none or it was already revoked.
+    async fn revoke_session(&self, id: &str, now: i64, events: &[NewEvent]) -> StoreResult<bool>;
+
+    /// Appends events on their own (for example a failed sign-in).
+    async fn append_events(&self, events: &[NewEvent]) -> StoreResult<()>;
+    /// Lists events, oldest first.
+    async fn events(&self, query: &EventQuery) -> StoreResult<Vec<SecurityEvent>>;
+
+    /// Every signing key, newest first.
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKey>>;
+    /// Adds a signing key and retires the keys that were signing, at `now`.
+    async fn rotate_signing_key(&self, key: &SigningKey, now: i64) -> StoreResult<()>;
+
+    /// Every API key.
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>>;
+    /// Adds an API key.
+    async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()>;
+}
+
+/// Opens the store a database URL names (`sqlite://...` or `postgres://...`).
+///
+/// # Errors
+/// An unknown scheme, or a database that cannot be opened.
+pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::connect(url).await?,
+        ))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(std::sync::Arc::new(
+            postgres::PostgresStore::connect(url).await?,
+        ))
+    } else {
+        Err(StoreError::Unavailable(format!(
+            "unsupported database URL scheme (expected sqlite:// or postgres://): {}",
+            url.split(':').next().unwrap_or_default()
+        )))
+    }
+}

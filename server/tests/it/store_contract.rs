@@ -1,0 +1,1116 @@
+//! The contract of [`Store`], written once and run against both implementations: SQLite (a
+//! fresh file per test) and PostgreSQL (a fresh database per test, on `DATABASE_URL`).
+//!
+//! A test named `sqlite_x` and a test named `postgres_x` run the same case `x`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anshin_server::store::postgres::PostgresStore;
+use anshin_server::store::sqlite::SqliteStore;
+use anshin_server::store::{
+    ApiKeyRecord, AuthenticationWrite, EventQuery, NewEvent, RegistrationWrite, SecurityEvent,
+    SigningKey, Store, StoreError, UserPatch,
+};
+use uuid::Uuid;
+use webauthn_core::CredentialId;
+
+use crate::support::{
+    TestSqlite, fresh_postgres_url, postgres_store, sqlite_store, test_credential, test_event,
+    test_session, test_user,
+};
+
+/// Generates one `#[tokio::test]` per case and backend:
+/// `case => sqlite_test_name, postgres_test_name;`.
+macro_rules! contract {
+    ($($case:ident => $sqlite:ident, $postgres:ident;)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $sqlite() {
+                let (store, _file) = sqlite_store().await;
+                $case(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $postgres() {
+                let (store, _db) = postgres_store().await;
+                $case(store).await;
+            }
+        )*
+    };
+}
+
+contract! {
+    ping_answers => sqlite_ping_answers, postgres_ping_answers;
+    migrate_twice_is_idempotent
+        => sqlite_migrate_twice_is_idempotent, postgres_migrate_twice_is_idempotent;
+    user_create_and_lookups => sqlite_user_create_and_lookups, postgres_user_create_and_lookups;
+    duplicate_user_conflicts => sqlite_duplicate_user_conflicts, postgres_duplicate_user_conflicts;
+    update_user_patch_semantics
+        => sqlite_update_user_patch_semantics, postgres_update_user_patch_semantics;
+    register_with_new_user_session_and_events
+        => sqlite_register_with_new_user_session_and_events,
+           postgres_register_with_new_user_session_and_events;
+    register_duplicate_credential_writes_nothing
+        => sqlite_register_duplicate_credential_writes_nothing,
+           postgres_register_duplicate_credential_writes_nothing;
+    register_for_missing_user_writes_nothing
+        => sqlite_register_for_missing_user_writes_nothing,
+           postgres_register_for_missing_user_writes_nothing;
+    credential_round_trips
+        => sqlite_credential_round_trips, postgres_credential_round_trips;
+    credentials_of_oldest_first
+        => sqlite_credentials_of_oldest_first, postgres_credentials_of_oldest_first;
+    authenticated_updates_counter_flags_and_last_use
+        => sqlite_authenticated_updates_counter_flags_and_last_use,
+           postgres_authenticated_updates_counter_flags_and_last_use;
+    authenticated_is_atomic
+        => sqlite_authenticated_is_atomic, postgres_authenticated_is_atomic;
+    authenticated_with_deleted_credential_fails
+        => sqlite_authenticated_with_deleted_credential_fails,
+           postgres_authenticated_with_deleted_credential_fails;
+    rename_credential_scoped_to_owner
+        => sqlite_rename_credential_scoped_to_owner, postgres_rename_credential_scoped_to_owner;
+    delete_credential_scoped_to_owner
+        => sqlite_delete_credential_scoped_to_owner, postgres_delete_credential_scoped_to_owner;
+    delete_user_cascades_but_keeps_events
+        => sqlite_delete_user_cascades_but_keeps_events,
+           postgres_delete_user_cascades_but_keeps_events;
+    revoke_session_once => sqlite_revoke_session_once, postgres_revoke_session_once;
+    events_query_filters => sqlite_events_query_filters, postgres_events_query_filters;
+    events_limit_defaults_and_cap
+        => sqlite_events_limit_defaults_and_cap, postgres_events_limit_defaults_and_cap;
+    signing_key_rotation_retires_previous
+        => sqlite_signing_key_rotation_retires_previous,
+           postgres_signing_key_rotation_retires_previous;
+    api_keys_insert_and_list => sqlite_api_keys_insert_and_list, postgres_api_keys_insert_and_list;
+    concurrent_writes_all_succeed
+        => sqlite_concurrent_writes_all_succeed, postgres_concurrent_writes_all_succeed;
+}
+
+/// Every event in the store (the tests write fewer than 1000).
+async fn all_events(store: &dyn Store) -> Vec<SecurityEvent> {
+    store
+        .events(&EventQuery {
+            limit: 1000,
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap()
+}
+
+fn kinds(events: &[SecurityEvent]) -> Vec<&str> {
+    events.iter().map(|e| e.event.kind.as_str()).collect()
+}
+
+fn cred_id(byte: u8) -> CredentialId {
+    CredentialId::new(vec![byte; 16])
+}
+
+/// A registration of a new user with one credential, no session and no events.
+fn registration(name: &str, credential_byte: u8, created_at: i64) -> RegistrationWrite {
+    let user = test_user(name, created_at);
+    let credential = test_credential(&user, &[credential_byte; 16], created_at);
+    RegistrationWrite {
+        new_user: Some(user),
+        credential,
+        session: None,
+        events: Vec::new(),
+    }
+}
+
+// --- cases ---------------------------------------------------------------------------------
+
+async fn ping_answers(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+}
+
+async fn migrate_twice_is_idempotent(store: Arc<dyn Store>) {
+    // The fixture migrated once already.
+    let user = test_user("alice", 1);
+    store.create_user(&user, &[]).await.unwrap();
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.user(user.id).await.unwrap(), Some(user));
+}
+
+async fn user_create_and_lookups(store: Arc<dyn Store>) {
+    let mut alice = test_user("alice", 1_700_000_000);
+    alice.phone = Some("+15555550100".to_owned());
+    let bob = test_user("bob", 1_700_000_001);
+    let created = test_event("user.created", Some(alice.id), 1_700_000_000);
+    store
+        .create_user(&alice, std::slice::from_ref(&created))
+        .await
+        .unwrap();
+    store.create_user(&bob, &[]).await.unwrap();
+
+    assert_eq!(store.user(alice.id).await.unwrap(), Some(alice.clone()));
+    assert_eq!(
+        store.user_by_name("alice").await.unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(
+        store.user_by_handle(&alice.handle).await.unwrap(),
+        Some(alice.clone())
+    );
+    assert_eq!(store.user(bob.id).await.unwrap(), Some(bob.clone()));
+    assert_eq!(store.user_by_handle(&bob.handle).await.unwrap(), Some(bob));
+
+    assert_eq!(store.user(Uuid::new_v4()).await.unwrap(), None);
+    assert_eq!(store.user_by_name("carol").await.unwrap(), None);
+    assert_eq!(
+        store.user_by_name("ALICE").await.unwrap(),
+        None,
+        "names are exact"
+    );
+    let stranger = test_user("x", 0).handle;
+    assert_eq!(store.user_by_handle(&stranger).await.unwrap(), None);
+
+    let events = all_events(&*store).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event, created);
+}
+
+async fn duplicate_user_conflicts(store: Arc<dyn Store>) {
+    let alice = test_user("alice", 1);
+    store.create_user(&alice, &[]).await.unwrap();
+
+    // Same name, different id and handle.
+    let impostor = test_user("alice", 2);
+    let event = test_event("user.created", Some(impostor.id), 2);
+    let err = store
+        .create_user(&impostor, std::slice::from_ref(&event))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict("user")), "{err:?}");
+    assert_eq!(store.user(impostor.id).await.unwrap(), None);
+    assert_eq!(
+        store.user_by_name("alice").await.unwrap(),
+        Some(alice.clone())
+    );
+
+    // Same handle, different name.
+    let mut twin = test_user("twin", 3);
+    twin.handle = alice.handle.clone();
+    let err = store.create_user(&twin, &[]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict("user")), "{err:?}");
+    assert_eq!(store.user_by_name("twin").await.unwrap(), None);
+
+    // Same id.
+    let mut clone = test_user("clone", 4);
+    clone.id = alice.id;
+    let err = store.create_user(&clone, &[]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict("user")), "{err:?}");
+
+    assert!(
+        all_events(&*store).await.is_empty(),
+        "no event of a failed create"
+    );
+}
+
+async fn update_user_patch_semantics(store: Arc<dyn Store>) {
+    let mut alice = test_user("alice", 1);
+    alice.phone = Some("+15555550100".to_owned());
+    store.create_user(&alice, &[]).await.unwrap();
+
+    // An empty patch changes nothing.
+    let same = store
+        .update_user(alice.id, &UserPatch::default())
+        .await
+        .unwrap();
+    assert_eq!(same, Some(alice.clone()));
+
+    // The display name only: the phone stays.
+    let patch = UserPatch {
+        display_name: Some("Alice A.".to_owned()),
+        phone: None,
+    };
+    let updated = store.update_user(alice.id, &patch).await.unwrap().unwrap();
+    let mut expected = alice.clone();
+    expected.display_name = "Alice A.".to_owned();
+    assert_eq!(updated, expected);
+    assert_eq!(store.user(alice.id).await.unwrap(), Some(expected.clone()));
+
+    // A new phone.
+    let patch = UserPatch {
+        display_name: None,
+        phone: Some(Some("+15555550199".to_owned())),
+    };
+    let updated = store.update_user(alice.id, &patch).await.unwrap().unwrap();
+    expected.phone = Some("+15555550199".to_owned());
+    assert_eq!(updated, expected);
+
+    // Removing the phone.
+    let patch = UserPatch {
+        display_name: None,
+        phone: Some(None),
+    };
+    let updated = store.update_user(alice.id, &patch).await.unwrap().unwrap();
+    expected.phone = None;
+    assert_eq!(updated, expected);
+    assert_eq!(store.user(alice.id).await.unwrap(), Some(expected));
+
+    // Nobody.
+    let patch = UserPatch {
+        display_name: Some("ghost".to_owned()),
+        phone: Some(None),
+    };
+    assert_eq!(
+        store.update_user(Uuid::new_v4(), &patch).await.unwrap(),
+        None
+    );
+}
+
+async fn register_with_new_user_session_and_events(store: Arc<dyn Store>) {
+    let mut write = registration("alice", 1, 1_700_000_000);
+    let user = write.new_user.clone().unwrap();
+    let session = test_session("sid-1", &user, Some(&write.credential.record.id));
+    write.session = Some(session.clone());
+    let mut registered = test_event("credential.registered", Some(user.id), 1_700_000_000);
+    registered.credential_id = Some(write.credential.record.id.clone());
+    let signed_in = test_event("session.created", Some(user.id), 1_700_000_000);
+    write.events = vec![registered.clone(), signed_in.clone()];
+
+    store.register(&write).await.unwrap();
+
+    assert_eq!(store.user(user.id).await.unwrap(), Some(user.clone()));
+    assert_eq!(
+        store.credential(&write.credential.record.id).await.unwrap(),
+        Some(write.credential.clone())
+    );
+    assert_eq!(store.session("sid-1").await.unwrap(), Some(session));
+    let events = all_events(&*store).await;
+    assert_eq!(
+        events.iter().map(|e| e.event.clone()).collect::<Vec<_>>(),
+        vec![registered, signed_in]
+    );
+    assert!(events[0].id < events[1].id);
+
+    // A second credential for the existing user.
+    let second = test_credential(&user, &[2; 16], 1_700_000_100);
+    store
+        .register(&RegistrationWrite {
+            new_user: None,
+            credential: second.clone(),
+            session: None,
+            events: Vec::new(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.credentials_of(user.id).await.unwrap(),
+        vec![write.credential, second]
+    );
+}
+
+async fn register_duplicate_credential_writes_nothing(store: Arc<dyn Store>) {
+    let first = registration("alice", 1, 1_000);
+    store.register(&first).await.unwrap();
+    let events_before = all_events(&*store).await;
+
+    // Bob registers a credential whose id Alice already has.
+    let mut second = registration("bob", 1, 2_000);
+    let bob = second.new_user.clone().unwrap();
+    second.session = Some(test_session(
+        "sid-bob",
+        &bob,
+        Some(&second.credential.record.id),
+    ));
+    second.events = vec![test_event("credential.registered", Some(bob.id), 2_000)];
+    let err = store.register(&second).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict("credential")), "{err:?}");
+
+    // Nothing of Bob's registration was written.
+    assert_eq!(store.user(bob.id).await.unwrap(), None);
+    assert_eq!(store.user_by_name("bob").await.unwrap(), None);
+    assert_eq!(store.user_by_handle(&bob.handle).await.unwrap(), None);
+    assert_eq!(store.session("sid-bob").await.unwrap(), None);
+    assert_eq!(all_events(&*store).await, events_before);
+    // Alice's credential is untouched.
+    assert_eq!(
+        store.credential(&first.credential.record.id).await.unwrap(),
+        Some(first.credential)
+    );
+
+    // Bob can register afterwards with another credential id: nothing was left behind.
+    let mut retry = second.clone();
+    retry.credential = test_credential(&bob, &[3; 16], 2_000);
+    retry.session = Some(test_session(
+        "sid-bob",
+        &bob,
+        Some(&retry.credential.record.id),
+    ));
+    store.register(&retry).await.unwrap();
+    assert_eq!(store.user(bob.id).await.unwrap(), Some(bob));
+}
+
+async fn register_for_missing_user_writes_nothing(store: Arc<dyn Store>) {
+    let ghost = test_user("ghost", 1);
+    let write = RegistrationWrite {
+        new_user: None,
+        credential: test_credential(&ghost, &[9; 16], 1),
+        session: None,
+        events: vec![test_event("credential.registered", Some(ghost.id), 1)],
+    };
+    let err = store.register(&write).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound("user")), "{err:?}");
+    assert_eq!(
+        store.credential(&write.credential.record.id).await.unwrap(),
+        None
+    );
+    assert!(all_events(&*store).await.is_empty());
+}
+
+async fn credential_round_trips(store: Arc<dyn Store>) {
+    let user = test_user("alice", 1);
+    store.create_user(&user, &[]).await.unwrap();
+
+    // Every field set, at the edges of its range.
+    let mut full = test_credential(&user, &[0xff; 64], 10);
+    full.record.sign_count = u32::MAX;
+    full.record.transports = [
+        "usb",
+        "nfc",
+        "ble",
+        "smart-card",
+        "hybrid",
+        "internal",
+        "x-new",
+    ]
+    .into_iter()
+    .map(|t| webauthn_core::json::AuthenticatorTransport(t.to_owned()))
+    .collect();
+    full.record.backup_state = true;
+    full.record.discoverable = Some(false);
+    full.nickname = Some("clé USB — 鍵 🔑".to_owned());
+    full.last_used_at = Some(1_700_000_123);
+
+    // The minimal one: nothing optional, zero AAGUID, discoverable unknown.
+    let mut minimal = test_credential(&user, &[0x00], 20);
+    minimal.record.sign_count = 0;
+    minimal.record.uv_initialized = false;
+    minimal.record.transports = Vec::new();
+    minimal.record.backup_eligible = false;
+    minimal.record.backup_state = false;
+    minimal.record.aaguid = webauthn_core::Aaguid::ZERO;
+    minimal.record.attestation_format = "none".to_owned();
+    minimal.record.discoverable = None;
+    minimal.nickname = None;
+    minimal.authenticator_name = None;
+    minimal.attestation = anshin_server::store::AttestationSummary {
+        format: "none".to_owned(),
+        kind: "none".to_owned(),
+        trusted: false,
+    };
+
+    for credential in [&full, &minimal] {
+        store
+            .register(&RegistrationWrite {
+                new_user: None,
+                credential: credential.clone(),
+                session: None,
+                events: Vec::new(),
+            })
+            .await
+            .unwrap();
+        let read = store
+            .credential(&credential.record.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&read, credential);
+        assert_eq!(
+            read.record.public_key.as_cose(),
+            credential.record.public_key.as_cose()
+        );
+    }
+    assert_eq!(store.credential(&cred_id(0x42)).await.unwrap(), None);
+}
+
+async fn credentials_of_oldest_first(store: Arc<dyn Store>) {
+    let alice = test_user("alice", 1);
+    let bob = test_user("bob", 1);
+    store.create_user(&alice, &[]).await.unwrap();
+    store.create_user(&bob, &[]).await.unwrap();
+    // Written out of order.
+    let c30 = test_credential(&alice, &[30; 16], 30);
+    let c10 = test_credential(&alice, &[10; 16], 10);
+    let c20 = test_credential(&alice, &[20; 16], 20);
+    let theirs = test_credential(&bob, &[15; 16], 15);
+    for credential in [&c30, &c10, &theirs, &c20] {
+        store
+            .register(&RegistrationWrite {
+                new_user: None,
+                credential: credential.clone(),
+                session: None,
+                events: Vec::new(),
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.credentials_of(alice.id).await.unwrap(),
+        vec![c10, c20, c30]
+    );
+    assert_eq!(store.credentials_of(bob.id).await.unwrap(), vec![theirs]);
+    assert!(
+        store
+            .credentials_of(Uuid::new_v4())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn authenticated_updates_counter_flags_and_last_use(store: Arc<dyn Store>) {
+    let write = registration("alice", 1, 1_000);
+    let user = write.new_user.clone().unwrap();
+    let original = write.credential.clone();
+    store.register(&write).await.unwrap();
+
+    // What the service hands over after a sign-in: the new counter, flags and last use...
+    let mut after = original.clone();
+    after.record.sign_count = 8;
+    after.record.uv_initialized = false;
+    after.record.backup_eligible = false;
+    after.record.backup_state = true;
+    after.last_used_at = Some(2_000);
+    // ... and fields a sign-in must not change, changed here to prove they are not written.
+    let mut tampered = after.clone();
+    tampered.record.public_key = crate::support::es256_public_key();
+    tampered.record.transports = Vec::new();
+    tampered.record.aaguid = webauthn_core::Aaguid::ZERO;
+    tampered.record.attestation_format = "fido-u2f".to_owned();
+    tampered.record.discoverable = None;
+    tampered.nickname = Some("renamed".to_owned());
+    tampered.authenticator_name = None;
+    tampered.attestation.kind = "self".to_owned();
+    tampered.attestation.format = "fido-u2f".to_owned();
+    tampered.attestation.trusted = false;
+    tampered.created_at = 5;
+
+    let session = test_session("sid-1", &user, Some(&original.record.id));
+    let event = test_event("signin.succeeded", Some(user.id), 2_000);
+    store
+        .authenticated(&AuthenticationWrite {
+            credential: tampered,
+            session: Some(session.clone()),
+            events: vec![event.clone()],
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.credential(&original.record.id).await.unwrap(),
+        Some(after)
+    );
+    assert_eq!(store.session("sid-1").await.unwrap(), Some(session));
+    assert_eq!(kinds(&all_events(&*store).await), vec!["signin.succeeded"]);
+
+    // Without a session.
+    let mut again = original.clone();
+    again.record.sign_count = 9;
+    again.last_used_at = Some(3_000);
+    store
+        .authenticated(&AuthenticationWrite {
+            credential: again,
+            session: None,
+            events: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let read = store
+        .credential(&original.record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.record.sign_count, 9);
+    assert_eq!(read.last_used_at, Some(3_000));
+}
+
+async fn authenticated_is_atomic(store: Arc<dyn Store>) {
+    let write = registration("alice", 1, 1_000);
+    let user = write.new_user.clone().unwrap();
+    store.register(&write).await.unwrap();
+    let first = test_session("sid-1", &user, Some(&write.credential.record.id));
+    store
+        .authenticated(&AuthenticationWrite {
+            credential: write.credential.clone(),
+            session: Some(first.clone()),
+            events: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let before = store.credential(&write.credential.record.id).await.unwrap();
+
+    // The session id is taken: the counter update and the event must not be stored either.
+    let mut bumped = write.credential.clone();
+    bumped.record.sign_count = 100;
+    bumped.last_used_at = Some(9_999);
+    let mut clashing = test_session("sid-1", &user, None);
+    clashing.acr = "other".to_owned();
+    let err = store
+        .authenticated(&AuthenticationWrite {
+            credential: bumped,
+            session: Some(clashing),
+            events: vec![test_event("signin.succeeded", Some(user.id), 9_999)],
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict("session")), "{err:?}");
+    assert_eq!(
+        store.credential(&write.credential.record.id).await.unwrap(),
+        before
+    );
+    assert_eq!(store.session("sid-1").await.unwrap(), Some(first));
+    assert!(all_events(&*store).await.is_empty());
+}
+
+async fn authenticated_with_deleted_credential_fails(store: Arc<dyn Store>) {
+    let write = registration("alice", 1, 1_000);
+    let user = write.new_user.clone().unwrap();
+    store.register(&write).await.unwrap();
+    assert!(
+        store
+            .delete_credential(user.id, &write.credential.record.id, &[])
+            .await
+            .unwrap()
+    );
+
+    let err = store
+        .authenticated(&AuthenticationWrite {
+            credential: write.credential.clone(),
+            session: Some(test_session(
+                "sid-1",
+                &user,
+                Some(&write.credential.record.id),
+            )),
+            events: vec![test_event("signin.succeeded", Some(user.id), 2_000)],
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound("credential")), "{err:?}");
+    assert_eq!(
+        store.credential(&write.credential.record.id).await.unwrap(),
+        None
+    );
+    assert_eq!(store.session("sid-1").await.unwrap(), None);
+    assert!(all_events(&*store).await.is_empty());
+}
+
+async fn rename_credential_scoped_to_owner(store: Arc<dyn Store>) {
+    let alice_write = registration("alice", 1, 1_000);
+    let bob_write = registration("bob", 2, 1_000);
+    store.register(&alice_write).await.unwrap();
+    store.register(&bob_write).await.unwrap();
+    let alice = alice_write.new_user.unwrap();
+    let bob = bob_write.new_user.unwrap();
+    let alices = alice_write.credential;
+
+    // Bob cannot rename Alice's credential.
+    assert!(
+        !store
+            .rename_credential(bob.id, &alices.record.id, Some("pwned"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.credential(&alices.record.id).await.unwrap(),
+        Some(alices.clone())
+    );
+
+    // Alice can, and can clear the name.
+    assert!(
+        store
+            .rename_credential(alice.id, &alices.record.id, Some("work key"))
+            .await
+            .unwrap()
+    );
+    let mut expected = alices.clone();
+    expected.nickname = Some("work key".to_owned());
+    assert_eq!(
+        store.credential(&alices.record.id).await.unwrap(),
+        Some(expected.clone())
+    );
+    assert!(
+        store
+            .rename_credential(alice.id, &alices.record.id, None)
+            .await
+            .unwrap()
+    );
+    expected.nickname = None;
+    assert_eq!(
+        store.credential(&alices.record.id).await.unwrap(),
+        Some(expected)
+    );
+
+    // No such credential.
+    assert!(
+        !store
+            .rename_credential(alice.id, &cred_id(0x77), Some("x"))
+            .await
+            .unwrap()
+    );
+    // Bob's own credential is unchanged throughout.
+    assert_eq!(
+        store
+            .credential(&bob_write.credential.record.id)
+            .await
+            .unwrap(),
+        Some(bob_write.credential)
+    );
+}
+
+async fn delete_credential_scoped_to_owner(store: Arc<dyn Store>) {
+    let alice_write = registration("alice", 1, 1_000);
+    let bob_write = registration("bob", 2, 1_000);
+    store.register(&alice_write).await.unwrap();
+    store.register(&bob_write).await.unwrap();
+    let alice = alice_write.new_user.unwrap();
+    let bob = bob_write.new_user.unwrap();
+    let alices = alice_write.credential;
+    let removed = NewEvent {
+        credential_id: Some(alices.record.id.clone()),
+        ..test_event("credential.removed", Some(alice.id), 2_000)
+    };
+
+    // Bob cannot delete Alice's credential, and no event is written.
+    assert!(
+        !store
+            .delete_credential(bob.id, &alices.record.id, std::slice::from_ref(&removed))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.credential(&alices.record.id).await.unwrap(),
+        Some(alices.clone())
+    );
+    assert!(all_events(&*store).await.is_empty());
+
+    // Alice can.
+    assert!(
+        store
+            .delete_credential(alice.id, &alices.record.id, std::slice::from_ref(&removed))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.credential(&alices.record.id).await.unwrap(), None);
+    assert!(store.credentials_of(alice.id).await.unwrap().is_empty());
+    let events = all_events(&*store).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event, removed);
+
+    // Once.
+    assert!(
+        !store
+            .delete_credential(alice.id, &alices.record.id, std::slice::from_ref(&removed))
+            .await
+            .unwrap()
+    );
+    assert_eq!(all_events(&*store).await.len(), 1);
+    // The user and Bob's credential stay.
+    assert_eq!(store.user(alice.id).await.unwrap(), Some(alice));
+    assert_eq!(
+        store.credentials_of(bob.id).await.unwrap(),
+        vec![bob_write.credential]
+    );
+}
+
+async fn delete_user_cascades_but_keeps_events(store: Arc<dyn Store>) {
+    let mut write = registration("alice", 1, 1_000);
+    let alice = write.new_user.clone().unwrap();
+    write.session = Some(test_session(
+        "sid-1",
+        &alice,
+        Some(&write.credential.record.id),
+    ));
+    write.events = vec![test_event("credential.registered", Some(alice.id), 1_000)];
+    store.register(&write).await.unwrap();
+    let second = test_credential(&alice, &[2; 16], 1_001);
+    store
+        .register(&RegistrationWrite {
+            new_user: None,
+            credential: second.clone(),
+            session: Some(test_session("sid-2", &alice, None)),
+            events: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let bob_write = registration("bob", 3, 1_000);
+    store.register(&bob_write).await.unwrap();
+
+    let deleted = test_event("user.deleted", Some(alice.id), 3_000);
+    assert!(
+        store
+            .delete_user(alice.id, std::slice::from_ref(&deleted))
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(store.user(alice.id).await.unwrap(), None);
+    assert_eq!(store.user_by_name("alice").await.unwrap(), None);
+    assert_eq!(
+        store.credential(&write.credential.record.id).await.unwrap(),
+        None
+    );
+    assert_eq!(store.credential(&second.record.id).await.unwrap(), None);
+    assert!(store.credentials_of(alice.id).await.unwrap().is_empty());
+    assert_eq!(store.session("sid-1").await.unwrap(), None);
+    assert_eq!(store.session("sid-2").await.unwrap(), None);
+    // Her events outlive her.
+    let hers = store
+        .events(&EventQuery {
+            user_id: Some(alice.id),
+            limit: 10,
+            ..EventQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kinds(&hers), vec!["credential.registered", "user.deleted"]);
+    // Bob is untouched.
+    assert_eq!(
+        store
+            .credentials_of(bob_write.new_user.clone().unwrap().id)
+            .await
+            .unwrap(),
+        vec![bob_write.credential]
+    );
+
+    // Once.
+    assert!(
+        !store
+            .delete_user(alice.id, std::slice::from_ref(&deleted))
+            .await
+            .unwrap()
+    );
+    assert_eq!(all_events(&*store).await.len(), 2);
+}
+
+async fn revoke_session_once(store: Arc<dyn Store>) {
+    let mut write = registration("alice", 1, 1_000);
+    let alice = write.new_user.clone().unwrap();
+    let session = test_session("sid-1", &alice, Some(&write.credential.record.id));
+    write.session = Some(session.clone());
+    store.register(&write).await.unwrap();
+    let revoked = test_event("session.revoked", Some(alice.id), 5_000);
+
+    assert!(
+        store
+            .revoke_session("sid-1", 5_000, std::slice::from_ref(&revoked))
+            .await
+            .unwrap()
+    );
+    let mut expected = session;
+    expected.revoked_at = Some(5_000);
+    assert_eq!(
+        store.session("sid-1").await.unwrap(),
+        Some(expected.clone())
+    );
+
+    // Already revoked: false, the time stays, no second event.
+    assert!(
+        !store
+            .revoke_session("sid-1", 6_000, std::slice::from_ref(&revoked))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.session("sid-1").await.unwrap(), Some(expected));
+    assert!(
+        !store
+            .revoke_session("no-such-session", 6_000, std::slice::from_ref(&revoked))
+            .await
+            .unwrap()
+    );
+    let events = all_events(&*store).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event, revoked);
+}
+
+async fn events_query_filters(store: Arc<dyn Store>) {
+    let alice = Uuid::new_v4();
+    let bob = Uuid::new_v4();
+    let mut written = vec![
+        test_event("a1", Some(alice), 1),
+        test_event("b1", Some(bob), 2),
+        test_event("anon", None, 3),
+        test_event("a2", Some(alice), 4),
+        test_event("b2", Some(bob), 5),
+    ];
+    written[3].credential_id = Some(cred_id(7));
+    written[3].data = serde_json::json!({ "ip": "192.0.2.1", "list": [1, 2.5, null, "x"] });
+    store.append_events(&written[..3]).await.unwrap();
+    store.append_events(&written[3..]).await.unwrap();
+    store.append_events(&[]).await.unwrap();
+
+    let all = all_events(&*store).await;
+    assert_eq!(
+        all.iter().map(|e| e.event.clone()).collect::<Vec<_>>(),
+        written
+    );
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id), "ids increase");
+
+    let query = |after: Option<i64>, user_id: Option<Uuid>, limit: u32| EventQuery {
+        after,
+        user_id,
+        limit,
+    };
+    let after_second = store
+        .events(&query(Some(all[1].id), None, 10))
+        .await
+        .unwrap();
+    assert_eq!(kinds(&after_second), vec!["anon", "a2", "b2"]);
+    let alices = store.events(&query(None, Some(alice), 10)).await.unwrap();
+    assert_eq!(kinds(&alices), vec!["a1", "a2"]);
+    let alices_after = store
+        .events(&query(Some(all[0].id), Some(alice), 10))
+        .await
+        .unwrap();
+    assert_eq!(kinds(&alices_after), vec!["a2"]);
+    let limited = store.events(&query(None, None, 2)).await.unwrap();
+    assert_eq!(kinds(&limited), vec!["a1", "b1"]);
+    let page = store
+        .events(&query(Some(limited[1].id), None, 2))
+        .await
+        .unwrap();
+    assert_eq!(kinds(&page), vec!["anon", "a2"]);
+    let last = all.last().unwrap().id;
+    assert!(
+        store
+            .events(&query(Some(last), None, 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .events(&query(None, Some(Uuid::new_v4()), 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn events_limit_defaults_and_cap(store: Arc<dyn Store>) {
+    let events: Vec<NewEvent> = (0..1005).map(|i| test_event("bulk", None, i)).collect();
+    store.append_events(&events).await.unwrap();
+    let count = |limit: u32| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .events(&EventQuery {
+                    limit,
+                    ..EventQuery::default()
+                })
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(count(0).await, 100, "0 means the default");
+    assert_eq!(count(7).await, 7);
+    assert_eq!(count(1000).await, 1000);
+    assert_eq!(count(5000).await, 1000, "capped");
+    assert_eq!(count(u32::MAX).await, 1000, "capped");
+}
+
+async fn signing_key_rotation_retires_previous(store: Arc<dyn Store>) {
+    assert!(store.signing_keys().await.unwrap().is_empty());
+    let key = |kid: &str, created_at: i64| SigningKey {
+        kid: kid.to_owned(),
+        pkcs8: format!("not really PKCS#8 for {kid}").into_bytes(),
+        created_at,
+        retired_at: None,
+    };
+    let k1 = key("k1", 100);
+    let k2 = key("k2", 200);
+    let k3 = key("k3", 300);
+
+    store.rotate_signing_key(&k1, 100).await.unwrap();
+    assert_eq!(store.signing_keys().await.unwrap(), vec![k1.clone()]);
+
+    store.rotate_signing_key(&k2, 200).await.unwrap();
+    let retired_k1 = SigningKey {
+        retired_at: Some(200),
+        ..k1
+    };
+    assert_eq!(
+        store.signing_keys().await.unwrap(),
+        vec![k2.clone(), retired_k1.clone()]
+    );
+
+    store.rotate_signing_key(&k3, 300).await.unwrap();
+    let retired_k2 = SigningKey {
+        retired_at: Some(300),
+        ..k2
+    };
+    // k1 keeps its own retirement time.
+    assert_eq!(
+        store.signing_keys().await.unwrap(),
+        vec![k3.clone(), retired_k2, retired_k1]
+    );
+
+    // A kid that exists is a conflict, and nothing is retired.
+    let err = store
+        .rotate_signing_key(&key("k3", 400), 400)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict("signing_key")),
+        "{err:?}"
+    );
+    assert_eq!(store.signing_keys().await.unwrap()[0], k3);
+}
+
+async fn api_keys_insert_and_list(store: Arc<dyn Store>) {
+    assert!(store.api_keys().await.unwrap().is_empty());
+    let first = ApiKeyRecord {
+        id: "ak_1".to_owned(),
+        hash: [1; 32],
+        name: "backend".to_owned(),
+        created_at: 10,
+    };
+    let second = ApiKeyRecord {
+        id: "ak_2".to_owned(),
+        hash: [2; 32],
+        name: "admin".to_owned(),
+        created_at: 20,
+    };
+    store.insert_api_key(&second).await.unwrap();
+    store.insert_api_key(&first).await.unwrap();
+    assert_eq!(
+        store.api_keys().await.unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+
+    let same_id = ApiKeyRecord {
+        hash: [3; 32],
+        ..first.clone()
+    };
+    let err = store.insert_api_key(&same_id).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict("api_key")), "{err:?}");
+    let same_hash = ApiKeyRecord {
+        id: "ak_3".to_owned(),
+        ..second.clone()
+    };
+    let err = store.insert_api_key(&same_hash).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict("api_key")), "{err:?}");
+    assert_eq!(store.api_keys().await.unwrap(), vec![first, second]);
+}
+
+async fn concurrent_writes_all_succeed(store: Arc<dyn Store>) {
+    // Many writers at once: SQLite must wait for its write lock rather than fail.
+    let tasks: Vec<_> = (0..32u8)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let mut write = registration(&format!("user{i}"), i, i64::from(i));
+                let user = write.new_user.clone().unwrap();
+                write.session = Some(test_session(&format!("sid-{i}"), &user, None));
+                write.events = vec![test_event("credential.registered", Some(user.id), 1)];
+                store.register(&write).await.unwrap();
+                store
+                    .authenticated(&AuthenticationWrite {
+                        credential: write.credential,
+                        session: None,
+                        events: vec![test_event("signin.succeeded", Some(user.id), 2)],
+                    })
+                    .await
+                    .unwrap();
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(all_events(&*store).await.len(), 64);
+    for i in 0..32u8 {
+        assert!(
+            store
+                .user_by_name(&format!("user{i}"))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}
+
+// --- backend-specific ----------------------------------------------------------------------
+
+#[tokio::test]
+async fn sqlite_creates_the_file_and_does_not_migrate_on_connect() {
+    let file = TestSqlite::new();
+    assert!(!file.path().exists());
+    let store = SqliteStore::connect(file.url()).await.unwrap();
+    assert!(file.path().exists(), "connect creates the database file");
+    // Not migrated yet: there is no users table.
+    assert!(store.user(Uuid::new_v4()).await.is_err());
+    store.migrate().await.unwrap();
+    assert_eq!(store.user(Uuid::new_v4()).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn sqlite_memory_database_is_shared_across_calls() {
+    let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+    store.migrate().await.unwrap();
+    let user = test_user("alice", 1);
+    store.create_user(&user, &[]).await.unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            let id = user.id;
+            tokio::spawn(async move { store.user(id).await.unwrap() })
+        })
+        .collect();
+    for handle in handles {
+        assert_eq!(handle.await.unwrap(), Some(user.clone()));
+    }
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_reopening() {
+    let file = TestSqlite::new();
+    let user = test_user("alice", 1);
+    {
+        let store = SqliteStore::connect(file.url()).await.unwrap();
+        store.migrate().await.unwrap();
+        store.create_user(&user, &[]).await.unwrap();
+    }
+    let store = SqliteStore::connect(file.url()).await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.user(user.id).await.unwrap(), Some(user));
+}
+
+#[tokio::test]
+async fn postgres_does_not_migrate_on_connect() {
+    let (url, _db) = fresh_postgres_url().await;
+    let store = PostgresStore::connect(&url).await.unwrap();
+    store.ping().await.unwrap();
+    assert!(
+        store.user(Uuid::new_v4()).await.is_err(),
+        "no users table yet"
+    );
+    store.migrate().await.unwrap();
+    assert_eq!(store.user(Uuid::new_v4()).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn postgres_unreachable_fails_fast() {
+    // Nothing listens on port 1. The pool gives up after its acquire timeout (3 s).
+    let connect = PostgresStore::connect("postgres://postgres:secret-password@127.0.0.1:1/anshin");
+    let err = tokio::time::timeout(Duration::from_secs(10), connect)
+        .await
+        .expect("connect must not hang")
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(!err.to_string().contains("secret-password"), "{err}");
+}
+
+#[tokio::test]
+async fn postgres_invalid_url_is_unavailable_without_the_password() {
+    let err = PostgresStore::connect("postgres://u:secret-password@[::1/x")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(!err.to_string().contains("secret-password"), "{err}");
+}
