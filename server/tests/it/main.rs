@@ -4,7 +4,12 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`; `REDIS_URL`, default `redis://127.0.0.1:6379`).
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub, dead_code)]
 
+mod harness;
 mod support;
 
+mod api;
+mod cli;
+mod distributed;
 mod ephemeral_contract;
+mod fido2;
 mod store_contract;

@@ -1,0 +1,728 @@
+//! Registration and authentication ceremonies: load what the core needs, run the core,
+//! persist the outcome (with its security events) in one transaction, open the session.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+use webauthn_core::json::{CredentialDescriptorJson, ResidentKeyRequirement};
+use webauthn_core::{
+    AttestationPolicy, AuthenticationOptions, AuthenticationResponseJson, AuthenticationState,
+    CounterVerdict, CredentialId, Mediation, RegistrationOptions, RegistrationResponseJson,
+    RegistrationState, RelyingParty, SystemRandom, UserEntity, UserHandle, VerifiedAuthentication,
+};
+
+use crate::api::{
+    AuthenticationOptionsRequest, AuthenticationVerified, AuthenticationVerifyRequest,
+    CeremonyOptions, CredentialView, RegistrationOptionsRequest, RegistrationVerified,
+    RegistrationVerifyRequest, SessionToken,
+};
+use crate::app::{now_secs, now_unix};
+use crate::auth::{Caller, ClientContext};
+use crate::config::Config;
+use crate::ephemeral::Ephemeral;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::store::{
+    AttestationSummary, AuthenticationWrite, NewEvent, RegistrationWrite, Session, Store,
+    StoredCredential, User,
+};
+use crate::tokens::TokenService;
+
+/// How long a ceremony may take.
+pub const CEREMONY_TTL: Duration = Duration::from_secs(300);
+/// The longest user name, display name or nickname accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
+/// The longest credential nickname, in characters.
+pub const MAX_NICKNAME_CHARS: usize = 64;
+
+/// A registration waiting for its verify call (kept in the ephemeral store).
+#[derive(Debug, Serialize, Deserialize)]
+struct PendingRegistration {
+    state: RegistrationState,
+    user_id: Uuid,
+    /// The user is created by the verify call (open sign-up, or a backend registering a name
+    /// that does not exist yet).
+    new_user: bool,
+    /// Who started it; only they may finish it.
+    caller: String,
+}
+
+/// An authentication waiting for its verify call.
+#[derive(Debug, Serialize, Deserialize)]
+struct PendingAuthentication {
+    state: AuthenticationState,
+}
+
+/// Registration and authentication.
+#[derive(Debug)]
+pub struct CeremonyService {
+    rp: Arc<RelyingParty>,
+    policy: Arc<AttestationPolicy>,
+    store: Arc<dyn Store>,
+    ephemeral: Arc<dyn Ephemeral>,
+    tokens: Arc<TokenService>,
+    config: Config,
+    metrics: Arc<Metrics>,
+    rng: SystemRandom,
+}
+
+/// Checks a name: 1 to [`MAX_NAME_CHARS`] characters, no control characters.
+///
+/// # Errors
+/// `invalid_request` naming the field.
+pub fn check_name(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::invalid(format!("{field} must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::invalid(format!(
+            "{field} must be at most {max} characters"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::invalid(format!(
+            "{field} must not contain control characters"
+        )));
+    }
+    Ok(())
+}
+
+fn new_id(rng: &SystemRandom) -> Result<String, ApiError> {
+    use webauthn_core::RandomSource as _;
+    let mut bytes = [0u8; 24];
+    rng.fill(&mut bytes)
+        .map_err(|_| ApiError::internal("random source failed"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A ceremony id is 32 base64url characters; anything else cannot be one.
+fn ceremony_key(prefix: &str, id: &str) -> Result<String, ApiError> {
+    if id.len() != 32
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::ceremony_unknown());
+    }
+    Ok(format!("{prefix}:{id}"))
+}
+
+fn event(
+    kind: &str,
+    user_id: Option<Uuid>,
+    credential_id: Option<&CredentialId>,
+    data: serde_json::Value,
+    now: i64,
+) -> NewEvent {
+    NewEvent {
+        kind: kind.to_owned(),
+        user_id,
+        credential_id: credential_id.cloned(),
+        data,
+        created_at: now,
+    }
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+impl CeremonyService {
+    /// A service over the given relying party, policy and stores.
+    #[must_use]
+    pub fn new(
+        rp: Arc<RelyingParty>,
+        policy: Arc<AttestationPolicy>,
+        store: Arc<dyn Store>,
+        ephemeral: Arc<dyn Ephemeral>,
+        tokens: Arc<TokenService>,
+        config: Config,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            rp,
+            policy,
+            store,
+            ephemeral,
+            tokens,
+            config,
+            metrics,
+            rng: SystemRandom::new(),
+        }
+    }
+
+    /// Refuses a client that sent too many ceremony requests in the current minute.
+    ///
+    /// # Errors
+    /// `rate_limited`, or `unavailable` when the ephemeral store is down.
+    pub async fn limit_ip(&self, context: &ClientContext) -> Result<(), ApiError> {
+        let count = self
+            .ephemeral
+            .incr(&format!("rl:ip:{}", context.ip), Duration::from_secs(60))
+            .await?;
+        if count > self.config.rate_limits.per_ip_per_minute {
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests from this address; wait a minute",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `POST /v1/registration/options`.
+    ///
+    /// # Errors
+    /// Invalid input, a caller who may not register this user, store failures.
+    pub async fn registration_options(
+        &self,
+        caller: &Caller,
+        request: RegistrationOptionsRequest,
+    ) -> Result<CeremonyOptions, ApiError> {
+        let (user, new_user) = self.registration_user(caller, &request).await?;
+        let existing = if new_user {
+            Vec::new()
+        } else {
+            self.store.credentials_of(user.id).await?
+        };
+        let mediation = request.mediation.unwrap_or_default();
+        if !matches!(mediation, Mediation::Optional | Mediation::Conditional) {
+            return Err(ApiError::invalid(
+                "mediation must be optional or conditional for registration",
+            ));
+        }
+        let user_verification = request.user_verification.unwrap_or_default();
+        if mediation == Mediation::Conditional
+            && user_verification == webauthn_core::UserVerificationRequirement::Required
+        {
+            return Err(ApiError::invalid(
+                "a conditional (automatic) registration cannot require user verification",
+            ));
+        }
+        let options = RegistrationOptions {
+            user_verification,
+            resident_key: request
+                .resident_key
+                .unwrap_or(ResidentKeyRequirement::Required),
+            authenticator_attachment: request.authenticator_attachment,
+            attestation: request.attestation.unwrap_or_default(),
+            exclude_credentials: existing
+                .iter()
+                .map(|c| {
+                    CredentialDescriptorJson::new(c.record.id.clone(), c.record.transports.clone())
+                })
+                .collect(),
+            hints: request.hints,
+            mediation,
+            timeout: Some(CEREMONY_TTL),
+            ..RegistrationOptions::default()
+        };
+        let entity = UserEntity {
+            id: user.handle.clone(),
+            name: user.name.clone(),
+            display_name: user.display_name.clone(),
+        };
+        let (json, state) = self
+            .rp
+            .start_registration(entity, options, now_unix(), &self.rng)?;
+        let ceremony_id = new_id(&self.rng)?;
+        let pending = PendingRegistration {
+            state,
+            user_id: user.id,
+            new_user,
+            caller: caller.label(),
+        };
+        let bytes = serde_json::to_vec(&pending).map_err(|e| ApiError::internal(e.to_string()))?;
+        self.ephemeral
+            .put(&ceremony_key("reg", &ceremony_id)?, &bytes, CEREMONY_TTL)
+            .await?;
+        Ok(CeremonyOptions {
+            ceremony_id,
+            public_key: to_value(&json.public_key)?,
+            mediation: json.mediation,
+        })
+    }
+
+    /// Decides whose passkey this is, and whether that user exists yet.
+    async fn registration_user(
+        &self,
+        caller: &Caller,
+        request: &RegistrationOptionsRequest,
+    ) -> Result<(User, bool), ApiError> {
+        let wanted = &request.user;
+        if let Some(name) = &wanted.name {
+            check_name("user.name", name, MAX_NAME_CHARS)?;
+        }
+        if let Some(display) = &wanted.display_name {
+            check_name("user.display_name", display, MAX_NAME_CHARS)?;
+        }
+        let existing = match (caller, wanted.id) {
+            (Caller::User { user_id, .. }, id) => {
+                if id.is_some_and(|id| id != *user_id) {
+                    return Err(ApiError::forbidden(
+                        "a session can only add passkeys to its own account",
+                    ));
+                }
+                Some(
+                    self.store.user(*user_id).await?.ok_or_else(|| {
+                        ApiError::unauthorized("the session's user no longer exists")
+                    })?,
+                )
+            }
+            (Caller::Backend { .. }, Some(id)) => Some(
+                self.store
+                    .user(id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("no user has this id"))?,
+            ),
+            (Caller::Backend { .. }, None) => match &wanted.name {
+                Some(name) => self.store.user_by_name(name).await?,
+                None => return Err(ApiError::invalid("user.name or user.id is required")),
+            },
+            (Caller::Anonymous, Some(_)) => {
+                return Err(ApiError::unauthorized(
+                    "adding a passkey to an existing account needs the user's session or an API key",
+                ));
+            }
+            (Caller::Anonymous, None) => {
+                if !self.config.open_signup {
+                    return Err(ApiError::unauthorized(
+                        "sign-up is closed: registration needs an API key or a session",
+                    ));
+                }
+                let name = wanted
+                    .name
+                    .as_deref()
+                    .ok_or_else(|| ApiError::invalid("user.name is required"))?;
+                if self.store.user_by_name(name).await?.is_some() {
+                    return Err(ApiError::new(
+                        axum::http::StatusCode::CONFLICT,
+                        "user_exists",
+                        "this user name is taken; sign in to add a passkey to it",
+                    ));
+                }
+                None
+            }
+        };
+        if let Some(user) = existing {
+            return Ok((user, false));
+        }
+        let name = wanted
+            .name
+            .clone()
+            .ok_or_else(|| ApiError::invalid("user.name is required"))?;
+        let user = User {
+            id: Uuid::new_v4(),
+            handle: UserHandle::random(&self.rng)?,
+            display_name: wanted.display_name.clone().unwrap_or_else(|| name.clone()),
+            name,
+            phone: None,
+            created_at: now_secs(),
+        };
+        Ok((user, true))
+    }
+
+    /// `POST /v1/registration/verify`.
+    ///
+    /// # Errors
+    /// An unknown ceremony, a response that fails verification, a duplicate credential.
+    pub async fn registration_verify(
+        &self,
+        caller: &Caller,
+        context: &ClientContext,
+        request: RegistrationVerifyRequest,
+    ) -> Result<RegistrationVerified, ApiError> {
+        if let Some(nickname) = &request.nickname {
+            check_name("nickname", nickname, MAX_NICKNAME_CHARS)?;
+        }
+        let key = ceremony_key("reg", &request.ceremony_id)?;
+        let response = RegistrationResponseJson::from_json(&request.credential)?;
+        let bytes = self
+            .ephemeral
+            .take(&key)
+            .await?
+            .ok_or_else(ApiError::ceremony_unknown)?;
+        let pending: PendingRegistration =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::ceremony_unknown())?;
+        if pending.caller != caller.label() {
+            return Err(ApiError::forbidden(
+                "the ceremony was started by another caller",
+            ));
+        }
+        let now = now_secs();
+        let user_entity = pending.state.user().clone();
+        let verified = self
+            .rp
+            .finish_registration(pending.state, &response, &self.policy, now_unix())
+            .inspect_err(|e| self.metrics.ceremony("registration", e.code()))?;
+        let attestation = AttestationSummary {
+            format: verified.attestation.format.clone(),
+            kind: to_value(&verified.attestation.attestation_type)?
+                .as_str()
+                .unwrap_or("none")
+                .to_owned(),
+            trusted: verified.attestation.trusted,
+        };
+        let credential = StoredCredential {
+            record: verified.credential.clone(),
+            user_id: pending.user_id,
+            nickname: request.nickname.clone(),
+            authenticator_name: verified
+                .attestation
+                .metadata
+                .as_ref()
+                .and_then(|m| m.description.clone()),
+            attestation,
+            created_at: now,
+            last_used_at: None,
+        };
+        let new_user = pending.new_user.then(|| User {
+            id: pending.user_id,
+            handle: user_entity.id.clone(),
+            name: user_entity.name.clone(),
+            display_name: user_entity.display_name.clone(),
+            phone: None,
+            created_at: now,
+        });
+        // A new account signs up and in at once; a passkey added to an existing account
+        // leaves the caller's session as it is.
+        let session = if new_user.is_some() && matches!(caller, Caller::Anonymous) {
+            Some(self.new_session(
+                pending.user_id,
+                &credential.record.id,
+                verified.user_verified,
+                credential.record.backup_eligible,
+                now,
+            )?)
+        } else {
+            None
+        };
+        let mut events = Vec::new();
+        if new_user.is_some() {
+            events.push(event(
+                "user.created",
+                Some(pending.user_id),
+                None,
+                json!({}),
+                now,
+            ));
+        }
+        events.push(event(
+            "credential.registered",
+            Some(pending.user_id),
+            Some(&credential.record.id),
+            json!({
+                "aaguid": credential.record.aaguid.to_string(),
+                "format": credential.attestation.format,
+                "trusted": credential.attestation.trusted,
+                "backup_eligible": credential.record.backup_eligible,
+                "ip": context.ip.to_string(),
+            }),
+            now,
+        ));
+        self.store
+            .register(&RegistrationWrite {
+                new_user,
+                credential: credential.clone(),
+                session: session.clone(),
+                events,
+            })
+            .await
+            .map_err(ApiError::from)
+            .inspect_err(|e| self.metrics.ceremony("registration", e.code))?;
+        self.metrics.ceremony("registration", "ok");
+        let session = match session {
+            Some(s) => Some(self.token_for(&s)?),
+            None => None,
+        };
+        Ok(RegistrationVerified {
+            user_id: pending.user_id,
+            credential: CredentialView::from(&credential),
+            session,
+        })
+    }
+
+    /// `POST /v1/authentication/options`.
+    ///
+    /// # Errors
+    /// Invalid input, store failures.
+    pub async fn authentication_options(
+        &self,
+        request: AuthenticationOptionsRequest,
+    ) -> Result<CeremonyOptions, ApiError> {
+        let mediation = request.mediation.unwrap_or_default();
+        let mut options = AuthenticationOptions {
+            user_verification: request.user_verification.unwrap_or_default(),
+            mediation,
+            timeout: Some(CEREMONY_TTL),
+            ..AuthenticationOptions::default()
+        };
+        let now = now_unix();
+        let (json, state) = match request.username.as_deref() {
+            Some(name) if mediation != Mediation::Conditional => {
+                check_name("username", name, MAX_NAME_CHARS)?;
+                let user = self.store.user_by_name(name).await?;
+                let credentials = match &user {
+                    Some(user) => self.store.credentials_of(user.id).await?,
+                    None => Vec::new(),
+                };
+                if credentials.is_empty() {
+                    // Same shape as for a real user, so that the answer does not say whether
+                    // the name exists.
+                    self.rp
+                        .start_authentication_for_unknown_user(name, options, now, &self.rng)?
+                } else {
+                    options.user = user.map(|u| u.handle);
+                    options.allow_credentials = credentials
+                        .iter()
+                        .map(|c| {
+                            CredentialDescriptorJson::new(
+                                c.record.id.clone(),
+                                c.record.transports.clone(),
+                            )
+                        })
+                        .collect();
+                    self.rp.start_authentication(options, now, &self.rng)?
+                }
+            }
+            _ => self.rp.start_authentication(options, now, &self.rng)?,
+        };
+        let ceremony_id = new_id(&self.rng)?;
+        let bytes = serde_json::to_vec(&PendingAuthentication { state })
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        self.ephemeral
+            .put(&ceremony_key("authn", &ceremony_id)?, &bytes, CEREMONY_TTL)
+            .await?;
+        Ok(CeremonyOptions {
+            ceremony_id,
+            public_key: to_value(&json.public_key)?,
+            mediation: json.mediation,
+        })
+    }
+
+    /// `POST /v1/authentication/verify`.
+    ///
+    /// # Errors
+    /// An unknown ceremony or credential, a response that fails verification, too many
+    /// failures for the user.
+    pub async fn authentication_verify(
+        &self,
+        caller: &Caller,
+        context: &ClientContext,
+        request: AuthenticationVerifyRequest,
+    ) -> Result<AuthenticationVerified, ApiError> {
+        let key = ceremony_key("authn", &request.ceremony_id)?;
+        let response = AuthenticationResponseJson::from_json(&request.credential)?;
+        let mut context = context.clone();
+        if let Some(relayed) = &request.context {
+            if !matches!(caller, Caller::Backend { .. }) {
+                return Err(ApiError::forbidden(
+                    "only a backend with an API key may relay client context",
+                ));
+            }
+            if let Some(ip) = relayed.ip {
+                context.ip = ip;
+            }
+            if relayed.user_agent.is_some() {
+                context.user_agent.clone_from(&relayed.user_agent);
+            }
+        }
+        let bytes = self
+            .ephemeral
+            .take(&key)
+            .await?
+            .ok_or_else(ApiError::ceremony_unknown)?;
+        let pending: PendingAuthentication =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::ceremony_unknown())?;
+        let now = now_secs();
+        let Some(mut stored) = self.store.credential(&response.id).await? else {
+            self.metrics
+                .ceremony("authentication", "credential_unknown");
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "credential_unknown",
+                "this passkey is not registered here (it may have been deleted)",
+            ));
+        };
+        let user_id = stored.user_id;
+        let failures_key = format!("fail:user:{user_id}");
+        let lock_key = format!("lock:user:{user_id}");
+        if self.ephemeral.get(&lock_key).await?.is_some() {
+            self.metrics.ceremony("authentication", "rate_limited");
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many failed sign-ins for this account; try again later",
+            ));
+        }
+        let verified = match self.rp.finish_authentication(
+            pending.state,
+            &response,
+            &stored.record,
+            now_unix(),
+        ) {
+            Ok(verified) => verified,
+            Err(error) => {
+                let code = error.code();
+                self.metrics.ceremony("authentication", code);
+                self.count_failure(&failures_key, &lock_key).await;
+                let mut events = vec![event(
+                    "signin.failed",
+                    Some(user_id),
+                    Some(&stored.record.id),
+                    json!({"code": code, "ip": context.ip.to_string()}),
+                    now,
+                )];
+                if code == "counter_regression" {
+                    events.push(event(
+                        "counter.regressed",
+                        Some(user_id),
+                        Some(&stored.record.id),
+                        json!({"stored": stored.record.sign_count, "rejected": true}),
+                        now,
+                    ));
+                }
+                if let Err(store_error) = self.store.append_events(&events).await {
+                    tracing::warn!(%store_error, "could not record a failed sign-in");
+                }
+                return Err(error.into());
+            }
+        };
+        let events = self.authentication_events(&verified, &stored, &context, now);
+        verified.apply_to(&mut stored.record);
+        stored.last_used_at = Some(now);
+        let session = self.new_session(
+            user_id,
+            &stored.record.id,
+            verified.user_verified,
+            verified.backup_eligible,
+            now,
+        )?;
+        self.store
+            .authenticated(&AuthenticationWrite {
+                credential: stored.clone(),
+                session: Some(session.clone()),
+                events,
+            })
+            .await?;
+        self.metrics.ceremony("authentication", "ok");
+        Ok(AuthenticationVerified {
+            user_id,
+            credential_id: stored.record.id.to_base64url(),
+            acr: session.acr.clone(),
+            amr: session.amr.clone(),
+            user_verified: verified.user_verified,
+            session: self.token_for(&session)?,
+        })
+    }
+
+    /// Counts a failed sign-in; past the limit, the account's sign-ins are refused for the
+    /// rest of the window (a lock that expires by itself, so it cannot lock anyone out for
+    /// good).
+    async fn count_failure(&self, failures_key: &str, lock_key: &str) {
+        let window = Duration::from_secs(15 * 60);
+        match self.ephemeral.incr(failures_key, window).await {
+            Ok(count) if count >= self.config.rate_limits.failures_per_user => {
+                if let Err(e) = self.ephemeral.put(lock_key, b"1", window).await {
+                    tracing::warn!(error = %e, "could not lock sign-ins after repeated failures");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not count a failed sign-in"),
+        }
+    }
+
+    fn authentication_events(
+        &self,
+        verified: &VerifiedAuthentication,
+        stored: &StoredCredential,
+        context: &ClientContext,
+        now: i64,
+    ) -> Vec<NewEvent> {
+        let mut events = vec![event(
+            "signin.succeeded",
+            Some(stored.user_id),
+            Some(&stored.record.id),
+            json!({"ip": context.ip.to_string(), "user_verified": verified.user_verified}),
+            now,
+        )];
+        if let CounterVerdict::Regressed {
+            stored: old,
+            received,
+        } = verified.counter
+        {
+            events.push(event(
+                "counter.regressed",
+                Some(stored.user_id),
+                Some(&stored.record.id),
+                json!({"stored": old, "received": received, "rejected": false}),
+                now,
+            ));
+        }
+        if verified.backup_eligibility_changed || verified.backup_state_changed {
+            events.push(event(
+                "backup.changed",
+                Some(stored.user_id),
+                Some(&stored.record.id),
+                json!({
+                    "backup_eligible": {"was": stored.record.backup_eligible, "now": verified.backup_eligible},
+                    "backup_state": {"was": stored.record.backup_state, "now": verified.backup_state},
+                }),
+                now,
+            ));
+        }
+        events
+    }
+
+    /// A new session after a passkey ceremony. `acr` is `phrh` (phishing-resistant,
+    /// hardware-protected) for a device-bound passkey used with user verification, `phr`
+    /// otherwise.
+    fn new_session(
+        &self,
+        user_id: Uuid,
+        credential_id: &CredentialId,
+        user_verified: bool,
+        backup_eligible: bool,
+        now: i64,
+    ) -> Result<Session, ApiError> {
+        let mut amr = vec![
+            if backup_eligible { "swk" } else { "hwk" }.to_owned(),
+            "user".to_owned(),
+        ];
+        if user_verified {
+            amr.push("mfa".to_owned());
+        }
+        let acr = if user_verified && !backup_eligible {
+            "phrh"
+        } else {
+            "phr"
+        };
+        let ttl = i64::try_from(self.tokens.ttl().as_secs()).unwrap_or(i64::MAX);
+        Ok(Session {
+            id: new_id(&self.rng)?,
+            user_id,
+            credential_id: Some(credential_id.clone()),
+            acr: acr.to_owned(),
+            amr,
+            auth_time: now,
+            created_at: now,
+            expires_at: now.saturating_add(ttl),
+            revoked_at: None,
+        })
+    }
+
+    fn token_for(&self, session: &Session) -> Result<SessionToken, ApiError> {
+        let claims = self.tokens.claims(session, session.created_at);
+        Ok(SessionToken {
+            token: self.tokens.sign(&claims)?,
+            session_id: session.id.clone(),
+            expires_at: session.expires_at,
+        })
+    }
+}
