@@ -188,6 +188,8 @@ pub struct ClientContextInput {
     pub ip: Option<std::net::IpAddr>,
     /// The end user's user agent.
     pub user_agent: Option<String>,
+    /// The end user's device id.
+    pub device_id: Option<String>,
 }
 
 /// `POST /v1/authentication/verify`.
@@ -206,6 +208,9 @@ pub struct AuthenticationVerifyRequest {
 /// Answer of `POST /v1/authentication/verify`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuthenticationVerified {
+    /// The risk decision on this sign-in. With `step_up`, the session is opened at a lower
+    /// level (`urn:anshin:acr:mfa`) until a step-up reaches `required_acr`.
+    pub risk: crate::service::risk::RiskView,
     /// The user.
     pub user_id: Uuid,
     /// The passkey used.
@@ -303,6 +308,11 @@ pub struct IntrospectRequest {
     pub token: Option<String>,
     /// Or a session id.
     pub session_id: Option<String>,
+    /// The level the backend needs (`urn:anshin:acr:sms` < `urn:anshin:acr:mfa` < `phr` <
+    /// `phrh`); the answer says whether the session satisfies it.
+    pub required_acr: Option<String>,
+    /// How recent (seconds) that level must be.
+    pub max_age: Option<u64>,
 }
 
 /// Session state, in the spirit of RFC 7662.
@@ -331,6 +341,16 @@ pub struct Introspection {
     /// Why it is not active (`revoked`, `expired`, `unknown`, `invalid_token`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
+    /// When each level was last reached in the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub levels: Option<std::collections::BTreeMap<String, i64>>,
+    /// Whether the session satisfies `required_acr` within `max_age`, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfied: Option<bool>,
+    /// When not satisfied: the RFC 9470 challenge to send to the client, as the value of a
+    /// `WWW-Authenticate` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<String>,
 }
 
 impl Introspection {
@@ -346,6 +366,9 @@ impl Introspection {
             auth_time: None,
             exp: None,
             reason: Some(reason),
+            levels: None,
+            satisfied: None,
+            www_authenticate: None,
         }
     }
 
@@ -361,6 +384,9 @@ impl Introspection {
             auth_time: Some(session.auth_time),
             exp: Some(session.expires_at),
             reason: None,
+            levels: Some(session.levels.clone()),
+            satisfied: None,
+            www_authenticate: None,
         }
     }
 }
@@ -380,4 +406,205 @@ pub struct EventPage {
     pub events: Vec<SecurityEvent>,
     /// Pass as `after` to get the next page.
     pub next: Option<i64>,
+}
+
+/// `POST /v1/step-up/options`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepUpOptionsRequest {
+    /// The sensitive action the step-up is for (`change_phone`, `payout`...); the risk
+    /// engine decides on it at verify.
+    pub action: Option<String>,
+}
+
+/// `POST /v1/step-up/verify`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepUpVerifyRequest {
+    /// From the options answer.
+    pub ceremony_id: String,
+    /// `PublicKeyCredential.toJSON()` of the assertion (with user verification).
+    #[schema(value_type = Object)]
+    pub credential: serde_json::Value,
+}
+
+/// Answer of `POST /v1/step-up/verify`: the same session, at a higher level.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SteppedUp {
+    /// A new token for the same session, with the new `acr` and a fresh `auth_time`.
+    pub session: SessionToken,
+    /// The level reached.
+    pub acr: String,
+    /// Authentication methods.
+    pub amr: Vec<String>,
+    /// Unix seconds.
+    pub auth_time: i64,
+    /// The risk decision on the action, when one was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<crate::service::risk::RiskView>,
+}
+
+/// `POST /v1/fallback/options`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FallbackOptionsRequest {
+    /// The user name the person is trying to sign in with.
+    pub username: String,
+    /// The end user's context, when a backend relays the call (API key only).
+    pub context: Option<ClientContextInput>,
+}
+
+/// Answer of `POST /v1/fallback/options`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FallbackOptions {
+    /// What to offer, in order: `passkey`, `passkey_other_device` (hybrid: a phone nearby),
+    /// `sms`, `recovery`.
+    pub allowed_methods: Vec<String>,
+    /// The decision behind it.
+    pub risk: crate::service::risk::RiskView,
+}
+
+/// `POST /v1/fallback/sms/send`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSendRequest {
+    /// The user name; the code goes to the phone number on the account.
+    pub username: String,
+    /// The end user's context, when a backend relays the call (API key only).
+    pub context: Option<ClientContextInput>,
+}
+
+/// Answer of `POST /v1/fallback/sms/send`. The same for every user name, so that it does not
+/// reveal which exist or have a number.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SmsSent {
+    /// Identifies the code in the verify call.
+    pub otp_id: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// `POST /v1/fallback/sms/verify`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmsVerifyRequest {
+    /// From the send answer.
+    pub otp_id: String,
+    /// The six digits the person received.
+    pub code: String,
+    /// The end user's context, when a backend relays the call (API key only).
+    pub context: Option<ClientContextInput>,
+}
+
+/// Answer of `POST /v1/fallback/sms/verify`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SmsVerified {
+    /// The user.
+    pub user_id: Uuid,
+    /// A session at the SMS level (`urn:anshin:acr:sms`).
+    pub session: SessionToken,
+    /// Authentication context class.
+    pub acr: String,
+    /// `["sms", "otp"]`.
+    pub amr: Vec<String>,
+    /// Ask the person to create a passkey now (register with this session's token).
+    pub enroll_passkey: bool,
+}
+
+/// `POST /v1/risk/evaluate`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskEvaluateRequest {
+    /// The user the action is for, when known.
+    pub user_id: Option<Uuid>,
+    /// `login`, `register_credential`, `fallback`, `recovery`, `sms_send`, or any other name
+    /// for a sensitive action (`change_phone`, `payout`...).
+    pub action: String,
+    /// The end user's context.
+    pub context: Option<ClientContextInput>,
+}
+
+/// `POST /v1/risk/feedback`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskFeedbackRequest {
+    /// The decision.
+    pub decision_id: String,
+    /// `right`, `wrong` or `confirmed_compromised`.
+    pub label: String,
+}
+
+/// Answer of `GET /v1/stats`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    /// Unix seconds: the figures cover sign-ins and sends since then.
+    pub since: i64,
+    /// Sign-ins: passkey and SMS.
+    pub logins: LoginStats,
+    /// SMS sent per 1,000 sign-ins.
+    pub sms_per_1000_logins: f64,
+    /// Share of sign-ins that used the SMS fallback (0 to 1).
+    pub fallback_share: f64,
+    /// Share of active users who hold a passkey (0 to 1).
+    pub passkey_coverage: f64,
+    /// Passkeys created right after an SMS sign-in, per prompt (0 to 1).
+    pub nudge_conversion: f64,
+    /// SMS figures.
+    pub sms: SmsStats,
+}
+
+/// Sign-in counts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LoginStats {
+    /// With a passkey.
+    pub passkey: i64,
+    /// By SMS.
+    pub sms: i64,
+    /// Distinct users who signed in.
+    pub active_users: i64,
+    /// Of those, users with a passkey.
+    pub active_users_with_passkey: i64,
+}
+
+/// SMS counts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SmsStats {
+    /// Codes sent.
+    pub sent: i64,
+    /// Codes entered correctly.
+    pub verified: i64,
+    /// Verified per sent (0 to 1).
+    pub conversion: f64,
+    /// What the sent codes cost.
+    pub cost: f64,
+    /// Blocked sends by reason, with what they would have cost.
+    pub blocked: Vec<BlockedView>,
+    /// What the blocked sends would have cost in all.
+    pub cost_avoided: f64,
+    /// Per number prefix (the number without its last four digits).
+    pub prefixes: Vec<PrefixView>,
+}
+
+/// Blocked sends for one reason.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BlockedView {
+    /// The risk reason code.
+    pub reason: String,
+    /// How many.
+    pub count: i64,
+    /// What they would have cost.
+    pub cost_avoided: f64,
+}
+
+/// SMS for one prefix.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PrefixView {
+    /// The prefix.
+    pub prefix: String,
+    /// Sent.
+    pub sent: i64,
+    /// Verified.
+    pub verified: i64,
+    /// Verified per sent.
+    pub conversion: f64,
 }

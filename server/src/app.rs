@@ -7,11 +7,15 @@ use webauthn_core::mds::Metadata;
 use webauthn_core::{AttestationPolicy, CounterPolicy, RelyingParty, UnixTime};
 
 use crate::auth::ApiKeys;
+use crate::config::SmsSenderKind;
 use crate::config::{Config, CounterMode};
 use crate::ephemeral::{self, Ephemeral};
 use crate::metrics::Metrics;
 use crate::service::accounts::AccountService;
 use crate::service::ceremonies::CeremonyService;
+use crate::service::fallback::FallbackService;
+use crate::service::risk::RiskService;
+use crate::sms::{DevelopmentSender, SmsSender, WebhookSender};
 use crate::store::{self, Store};
 use crate::tokens::TokenService;
 
@@ -30,6 +34,12 @@ pub enum StartError {
     /// The metadata BLOB could not be loaded.
     #[error("metadata: {0}")]
     Metadata(String),
+    /// The risk policies or GeoIP databases could not be loaded.
+    #[error("risk engine: {0}")]
+    Risk(String),
+    /// The SMS sender could not be set up.
+    #[error("sms: {0}")]
+    Sms(String),
 }
 
 /// Seconds since the Unix epoch. The service's one reading of the wall clock: everything
@@ -57,6 +67,10 @@ pub struct AppState {
     pub ceremonies: Arc<CeremonyService>,
     /// Users, credentials, sessions, events.
     pub accounts: Arc<AccountService>,
+    /// Risk facts and decisions.
+    pub risk: Arc<RiskService>,
+    /// Fallback methods and SMS codes.
+    pub fallback: Arc<FallbackService>,
     /// Tokens and JWKS.
     pub tokens: Arc<TokenService>,
     /// Backend API keys.
@@ -134,6 +148,7 @@ impl AppState {
         store: Arc<dyn Store>,
         ephemeral: Arc<dyn Ephemeral>,
     ) -> Result<Self, StartError> {
+        crate::install_crypto_provider();
         let now = now_secs();
         let issuer = config.origins.first().cloned().unwrap_or_default();
         let tokens = Arc::new(
@@ -167,6 +182,56 @@ impl AppState {
             policy = policy.with_metadata(metadata.clone());
         }
         let metrics = Arc::new(Metrics::default());
+        let risk_policy = match &config.policy_dir {
+            Some(dir) => anshin_risk::Policy::from_dir(dir),
+            None => anshin_risk::Policy::builtin(),
+        }
+        .map_err(|e| StartError::Risk(e.to_string()))?;
+        let geo = if config.geoip_city.is_some()
+            || config.geoip_asn.is_some()
+            || config.geoip_anonymous.is_some()
+        {
+            Some(
+                anshin_risk::geo::GeoIp::open(
+                    config.geoip_city.as_deref(),
+                    config.geoip_asn.as_deref(),
+                    config.geoip_anonymous.as_deref(),
+                )
+                .map_err(|e| StartError::Risk(e.to_string()))?,
+            )
+        } else {
+            None
+        };
+        let risk = Arc::new(RiskService::new(
+            Arc::new(risk_policy),
+            geo,
+            store.clone(),
+            ephemeral.clone(),
+            metrics.clone(),
+            Duration::from_secs(config.risk.ip_window_seconds),
+        ));
+        let sender: Arc<dyn SmsSender> = match config.sms.sender {
+            SmsSenderKind::Development | SmsSenderKind::Disabled => {
+                Arc::new(DevelopmentSender::new(store.clone()))
+            }
+            SmsSenderKind::Webhook => Arc::new(
+                WebhookSender::new(
+                    config.sms.webhook_url.as_deref().unwrap_or_default(),
+                    config.sms.webhook_secret.as_deref().unwrap_or_default(),
+                )
+                .map_err(StartError::Sms)?,
+            ),
+        };
+        let fallback = Arc::new(FallbackService::new(
+            store.clone(),
+            ephemeral.clone(),
+            risk.clone(),
+            tokens.clone(),
+            sender,
+            config.sms.clone(),
+            metrics.clone(),
+            tokens.derived_secret("sms"),
+        ));
         let accounts = Arc::new(AccountService::new(store.clone()));
         let ceremonies = Arc::new(CeremonyService::new(
             Arc::new(rp),
@@ -176,6 +241,7 @@ impl AppState {
             tokens.clone(),
             config.clone(),
             metrics.clone(),
+            risk.clone(),
         ));
         let api_keys = Arc::new(ApiKeys::load(&config.api_keys, store.as_ref()).await?);
         let fido2 = if config.fido2_profile {
@@ -191,6 +257,8 @@ impl AppState {
             config: Arc::new(config),
             ceremonies,
             accounts,
+            risk,
+            fallback,
             tokens,
             api_keys,
             store,

@@ -234,6 +234,41 @@ pub struct ClientContext {
     pub ip: IpAddr,
     /// The `User-Agent` header.
     pub user_agent: Option<String>,
+    /// The client's device id (`X-Anshin-Device`: a random id the client keeps), when sent.
+    pub device_id: Option<String>,
+}
+
+impl ClientContext {
+    /// The end user's context relayed by a backend, when one is given: only a caller with an
+    /// API key may speak for the end user.
+    ///
+    /// # Errors
+    /// `forbidden` when anyone else sends a context.
+    pub fn relayed(
+        &self,
+        caller: &Caller,
+        relayed: Option<&crate::api::ClientContextInput>,
+    ) -> Result<Self, ApiError> {
+        let mut context = self.clone();
+        let Some(relayed) = relayed else {
+            return Ok(context);
+        };
+        if !matches!(caller, Caller::Backend { .. }) {
+            return Err(ApiError::forbidden(
+                "only a backend with an API key may relay client context",
+            ));
+        }
+        if let Some(ip) = relayed.ip {
+            context.ip = ip;
+        }
+        if relayed.user_agent.is_some() {
+            context.user_agent.clone_from(&relayed.user_agent);
+        }
+        if relayed.device_id.is_some() {
+            context.device_id.clone_from(&relayed.device_id);
+        }
+        Ok(context)
+    }
 }
 
 /// The client IP: the peer, or — when the peer is a trusted proxy — the right-most address in
@@ -279,7 +314,17 @@ impl FromRequestParts<AppState> for ClientContext {
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(512).collect());
-        Ok(Self { ip, user_agent })
+        let device_id = parts
+            .headers
+            .get("x-anshin-device")
+            .and_then(|v| v.to_str().ok())
+            .filter(|d| !d.is_empty() && d.len() <= 128)
+            .map(str::to_owned);
+        Ok(Self {
+            ip,
+            user_agent,
+            device_id,
+        })
     }
 }
 

@@ -94,8 +94,99 @@ impl Default for RateLimits {
     }
 }
 
-/// The server configuration.
+/// How one-time codes are sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsSenderKind {
+    /// Development: codes go to the log and the `sms_outbox` table; nothing leaves the server.
+    #[default]
+    Development,
+    /// A real gateway behind a webhook: `POST {to, body}` signed with HMAC-SHA256.
+    Webhook,
+    /// SMS fallback switched off.
+    Disabled,
+}
+
+/// The SMS fallback.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// Where codes go.
+    pub sender: SmsSenderKind,
+    /// The gateway webhook (for `sender = "webhook"`).
+    pub webhook_url: Option<String>,
+    /// The secret that signs webhook calls (`X-Anshin-Signature: sha256=<hex>`).
+    pub webhook_secret: Option<String>,
+    /// Price of one SMS per destination country (ISO code), in the account's currency; the
+    /// figures use it for cost and cost avoided.
+    pub prices: std::collections::BTreeMap<String, f64>,
+    /// Price for countries missing from `prices`.
+    pub default_price: f64,
+    /// How long a code is valid, in seconds.
+    pub code_ttl_seconds: u64,
+    /// Wrong guesses allowed per code.
+    pub max_attempts: u32,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            sender: SmsSenderKind::Development,
+            webhook_url: None,
+            webhook_secret: None,
+            prices: std::collections::BTreeMap::new(),
+            default_price: 0.05,
+            code_ttl_seconds: 300,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// The form of the security events a webhook receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookFormat {
+    /// OCSF 1.3 JSON (Authentication 3002, Account Change 3001, Detection Finding 2004), for
+    /// a SIEM; signed with `X-Anshin-Signature` (HMAC-SHA256 with the webhook's secret).
+    Ocsf,
+    /// Security Event Tokens (RFC 8417) with OpenID CAEP/RISC event types, pushed as
+    /// `application/secevent+jwt` (RFC 8935) and signed with the server's token key.
+    Set,
+}
+
+/// A receiver of security events.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// A stable name: the delivery cursor is kept under it.
+    pub name: String,
+    /// Where to POST.
+    pub url: String,
+    /// What to send.
+    pub format: WebhookFormat,
+    /// The HMAC secret of OCSF deliveries.
+    pub secret: Option<String>,
+}
+
+/// Risk engine windows.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskConfig {
+    /// How long a failed sign-in counts against its IP address and network, in seconds (the
+    /// window of the `ip_failures_10m` and `network_failures_10m` signals).
+    pub ip_window_seconds: u64,
+}
+
+impl Default for RiskConfig {
+    fn default() -> Self {
+        Self {
+            ip_window_seconds: 600,
+        }
+    }
+}
+
+/// The server configuration.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Address to listen on.
@@ -145,6 +236,12 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Mobile apps.
     pub apps: Apps,
+    /// The SMS fallback.
+    pub sms: SmsConfig,
+    /// Risk engine windows.
+    pub risk: RiskConfig,
+    /// Security-event receivers.
+    pub webhooks: Vec<Webhook>,
     /// Risk policies replacing the defaults.
     pub policy_dir: Option<PathBuf>,
     /// MaxMind GeoIP2/GeoLite2 City database.
@@ -180,6 +277,9 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             rate_limits: RateLimits::default(),
             apps: Apps::default(),
+            sms: SmsConfig::default(),
+            risk: RiskConfig::default(),
+            webhooks: Vec::new(),
             policy_dir: None,
             geoip_city: None,
             geoip_asn: None,
@@ -306,6 +406,23 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "session_ttl_seconds must be positive and max_body_bytes at least 1024".into(),
             ));
+        }
+        if self.sms.sender == SmsSenderKind::Webhook
+            && (self.sms.webhook_url.is_none() || self.sms.webhook_secret.is_none())
+        {
+            return Err(ConfigError::Invalid(
+                "sms.sender = \"webhook\" needs sms.webhook_url and sms.webhook_secret".into(),
+            ));
+        }
+        for hook in &self.webhooks {
+            if hook.format == WebhookFormat::Ocsf
+                && hook.secret.as_ref().is_none_or(|s| s.len() < 16)
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "webhook {:?}: OCSF deliveries need a secret of at least 16 characters",
+                    hook.name
+                )));
+            }
         }
         if self.api_keys.iter().any(|k| k.len() < 16) {
             return Err(ConfigError::Invalid(

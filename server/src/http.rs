@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod ceremonies;
 pub mod fido2;
 pub mod openapi;
+pub mod risk;
 pub mod wellknown;
 
 /// A JSON body: a wrong content type, malformed JSON, a body of the wrong shape or one over
@@ -162,6 +163,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(ceremonies::routes())
         .merge(accounts::routes())
+        .merge(risk::routes())
         .merge(wellknown::routes())
         .merge(openapi::routes());
     if state.fido2.is_some() {

@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Risk policies (Rego).
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Backend API keys kept in the database (in addition to ANSHIN_API_KEYS).
     ApiKeys {
         #[command(subcommand)]
@@ -56,6 +61,17 @@ enum KeysCommand {
     /// published in /.well-known/jwks.json for one session lifetime, so tokens it signed stay
     /// valid; running servers pick the new key up within a minute.
     Rotate,
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Run the `test_*` rules of a policy directory (default: the built-in policies), print
+    /// one line per test and exit non-zero if any fails. Use it in CI for your own policies
+    /// before pointing ANSHIN_POLICY_DIR at them.
+    Test {
+        /// The directory holding the `.rego` files and `data.json`.
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +156,11 @@ async fn serve(config: Config) -> Result<(), String> {
             }
         }
     });
+    let exporters = anshin_server::export::spawn(&state)
+        .map_err(|e| format!("cannot start the security-event webhooks: {e}"))?;
+    if !exporters.is_empty() {
+        tracing::info!(webhooks = exporters.len(), "delivering security events");
+    }
     let origins = state.config.origins.join(", ");
     let rp_id = state.config.rp_id.clone();
     let app = http::router(state);
@@ -188,6 +209,25 @@ async fn run(cli: Cli) -> Result<(), String> {
                 key.kid
             );
             Ok(())
+        }
+        Command::Policy {
+            command: PolicyCommand::Test { dir },
+        } => {
+            let report =
+                anshin_risk::run_policy_tests(dir.as_deref()).map_err(|e| e.to_string())?;
+            for test in &report.tests {
+                let verdict = if test.passed { "ok  " } else { "FAIL" };
+                println!("{verdict} {}.{}", test.package, test.name);
+                if let Some(detail) = &test.detail {
+                    println!("     {detail}");
+                }
+            }
+            println!("{} passed, {} failed", report.passed(), report.failed());
+            if report.success() {
+                Ok(())
+            } else {
+                Err(format!("{} policy tests failed", report.failed()))
+            }
         }
         Command::ApiKeys { command } => {
             let store = store::open(&config.database_url)

@@ -23,6 +23,17 @@ struct RouteLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DecisionLabels {
+    point: String,
+    action: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SmsLabels {
+    outcome: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CeremonyLabels {
     ceremony: String,
     outcome: String,
@@ -40,6 +51,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     ceremonies: Family<CeremonyLabels, Counter>,
+    decisions: Family<DecisionLabels, Counter>,
+    sms: Family<SmsLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -71,11 +84,25 @@ impl Default for Metrics {
             "Finished WebAuthn ceremonies by kind and outcome (ok or an error code)",
             ceremonies.clone(),
         );
+        let decisions = Family::<DecisionLabels, Counter>::default();
+        let sms = Family::<SmsLabels, Counter>::default();
+        registry.register(
+            "risk_decisions",
+            "Risk decisions by decision point and action",
+            decisions.clone(),
+        );
+        registry.register(
+            "sms",
+            "SMS one-time codes: sent, verified, or blocked with the reason code",
+            sms.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
             latency,
             ceremonies,
+            decisions,
+            sms,
         }
     }
 }
@@ -102,6 +129,25 @@ impl Metrics {
         self.ceremonies
             .get_or_create(&CeremonyLabels {
                 ceremony: ceremony.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Records a risk decision.
+    pub fn risk_decision(&self, point: &str, action: &str) {
+        self.decisions
+            .get_or_create(&DecisionLabels {
+                point: point.to_owned(),
+                action: action.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Records an SMS outcome (`sent`, `verified`, or a block reason code).
+    pub fn sms(&self, outcome: &str) {
+        self.sms
+            .get_or_create(&SmsLabels {
                 outcome: outcome.to_owned(),
             })
             .inc();

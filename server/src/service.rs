@@ -2,3 +2,5 @@
 
 pub mod accounts;
 pub mod ceremonies;
+pub mod fallback;
+pub mod risk;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use webauthn_core::{CredentialId, CredentialRecord, UserHandle};
 
+mod activity;
 pub mod postgres;
 pub mod sqlite;
 
@@ -114,6 +115,10 @@ pub struct Session {
     pub expires_at: i64,
     /// Unix seconds, when revoked.
     pub revoked_at: Option<i64>,
+    /// When each authentication level (`acr`) was last reached in this session, so that an
+    /// elevated level can expire (`max_age`) without ending the session.
+    #[serde(default)]
+    pub levels: std::collections::BTreeMap<String, i64>,
 }
 
 /// A security event to write to the outbox.
@@ -192,6 +197,11 @@ pub struct RegistrationWrite {
     pub session: Option<Session>,
     /// Events to append.
     pub events: Vec<NewEvent>,
+    /// The session the passkey was added in, when it was; a pending passkey nudge of that
+    /// session is marked converted.
+    pub nudge_session: Option<String>,
+    /// The sign-in, when the registration signs a new user in.
+    pub login: Option<LoginRecord>,
 }
 
 /// What a successful authentication writes, in one transaction.
@@ -201,13 +211,190 @@ pub struct AuthenticationWrite {
     pub credential: StoredCredential,
     /// The session to open.
     pub session: Option<Session>,
+    /// The sign-in, for the history the risk engine reads.
+    pub login: Option<LoginRecord>,
     /// Events to append.
     pub events: Vec<NewEvent>,
 }
 
+/// A successful sign-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRecord {
+    /// The user.
+    pub user_id: Uuid,
+    /// Unix seconds.
+    pub at: i64,
+    /// `passkey` or `sms`.
+    pub method: String,
+    /// The client IP.
+    pub ip: String,
+    /// ISO country code, when GeoIP knew it.
+    pub country: Option<String>,
+    /// City, when GeoIP knew it.
+    pub city: Option<String>,
+    /// Latitude, when GeoIP knew it.
+    pub latitude: Option<f64>,
+    /// Longitude, when GeoIP knew it.
+    pub longitude: Option<f64>,
+    /// The client's device id, when it sent one.
+    pub device_id: Option<String>,
+}
+
+/// A risk decision, kept with the facts it was made on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    /// Decision id (returned to callers, used for feedback).
+    pub id: String,
+    /// The decision point (`login`, `sms_send`...).
+    pub point: String,
+    /// The user, when known.
+    pub user_id: Option<Uuid>,
+    /// `allow`, `step_up` or `deny`.
+    pub action: String,
+    /// `LOW`, `MEDIUM` or `HIGH`.
+    pub level: String,
+    /// The whole decision as JSON.
+    pub decision: serde_json::Value,
+    /// The facts as JSON.
+    pub facts: serde_json::Value,
+    /// The policy version.
+    pub policy_version: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// One SMS send attempt, sent or blocked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsRecord {
+    /// Id (the one-time code's id when sent).
+    pub id: String,
+    /// The user, when known.
+    pub user_id: Option<Uuid>,
+    /// Peppered SHA-256 of the number.
+    pub phone_hash: [u8; 32],
+    /// ISO country code of the number.
+    pub country: Option<String>,
+    /// The number without its last four digits.
+    pub prefix: String,
+    /// `sent` or `blocked`.
+    pub status: String,
+    /// The reason code of a block.
+    pub reason: Option<String>,
+    /// What the send cost or would have cost, in millionths of the price table's currency.
+    pub price_micros: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// What a sign-in by SMS writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct SmsSignIn {
+    /// The SMS the code came in; marked verified.
+    pub sms_id: String,
+    /// The session to open.
+    pub session: Session,
+    /// The sign-in.
+    pub login: LoginRecord,
+    /// Whether the answer asked the client to enrol a passkey (recorded as a nudge).
+    pub nudge: bool,
+    /// Events to append.
+    pub events: Vec<NewEvent>,
+}
+
+/// SMS sent and verified for one number prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PrefixStats {
+    /// The prefix.
+    pub prefix: String,
+    /// Codes sent.
+    pub sent: i64,
+    /// Codes verified.
+    pub verified: i64,
+}
+
+/// Blocked sends for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct BlockedStats {
+    /// The risk reason code.
+    pub reason: String,
+    /// Sends blocked.
+    pub count: i64,
+    /// What they would have cost, in millionths.
+    pub cost_micros: i64,
+}
+
+/// Raw counts behind `GET /v1/stats`, since a point in time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityCounts {
+    /// Sign-ins with a passkey.
+    pub logins_passkey: i64,
+    /// Sign-ins by SMS.
+    pub logins_sms: i64,
+    /// Codes sent.
+    pub sms_sent: i64,
+    /// Codes verified.
+    pub sms_verified: i64,
+    /// What the sent codes cost, in millionths.
+    pub sms_cost_micros: i64,
+    /// Blocked sends by reason.
+    pub blocked: Vec<BlockedStats>,
+    /// Users who signed in.
+    pub active_users: i64,
+    /// Of those, users who hold a passkey.
+    pub active_users_with_passkey: i64,
+    /// Passkey enrolment prompts after SMS sign-ins.
+    pub nudges_shown: i64,
+    /// Of those, followed by a passkey registration in the same session.
+    pub nudges_converted: i64,
+    /// Per prefix.
+    pub prefixes: Vec<PrefixStats>,
+}
+
+/// Sign-in history, risk decisions, SMS fallback and the figures built from them.
+#[async_trait]
+pub trait ActivityStore: Send + Sync {
+    /// The user's latest successful sign-in.
+    async fn last_login(&self, user_id: Uuid) -> StoreResult<Option<LoginRecord>>;
+    /// Whether the user has signed in from this device id before.
+    async fn device_known(&self, user_id: Uuid, device_id: &str) -> StoreResult<bool>;
+    /// Stores a session's new level (`acr`, `amr`, `auth_time`, `levels`); `false` if the
+    /// session does not exist or was revoked.
+    async fn update_session(&self, session: &Session, events: &[NewEvent]) -> StoreResult<bool>;
+    /// Stores a risk decision.
+    async fn record_decision(&self, record: &DecisionRecord) -> StoreResult<()>;
+    /// Stores feedback on a decision; `false` if there is no such decision.
+    async fn record_feedback(
+        &self,
+        decision_id: &str,
+        label: &str,
+        now: i64,
+        events: &[NewEvent],
+    ) -> StoreResult<bool>;
+    /// Stores an SMS send attempt (sent or blocked) with its events.
+    async fn record_sms(&self, record: &SmsRecord, events: &[NewEvent]) -> StoreResult<()>;
+    /// Stores a sign-in by SMS: marks the SMS verified, opens the session, records the sign-in
+    /// and the nudge. `false` (and nothing written) if the SMS was already verified.
+    async fn sms_signed_in(&self, write: &SmsSignIn) -> StoreResult<bool>;
+    /// Records what the development SMS sender sends.
+    async fn push_dev_sms(&self, phone: &str, body: &str, now: i64) -> StoreResult<()>;
+    /// What the development SMS sender sent to a number, oldest first.
+    async fn dev_sms(&self, phone: &str) -> StoreResult<Vec<String>>;
+    /// The raw counts behind the adoption and SMS figures, since `since`.
+    async fn activity(&self, since: i64) -> StoreResult<ActivityCounts>;
+    /// The id of the last event a webhook acknowledged (0 before the first).
+    async fn webhook_cursor(&self, name: &str) -> StoreResult<i64>;
+    /// Moves a webhook's cursor forward (never back).
+    async fn advance_webhook_cursor(
+        &self,
+        name: &str,
+        last_event_id: i64,
+        now: i64,
+    ) -> StoreResult<()>;
+}
+
 /// The durable store.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: ActivityStore + Send + Sync + std::fmt::Debug {
     /// Runs pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Checks that the database answers.

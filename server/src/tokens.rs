@@ -198,6 +198,18 @@ impl TokenService {
             .unknown_user_secret
     }
 
+    /// A secret for another purpose (`label`), derived from the oldest signing key like the
+    /// unknown-user secret: the same on every instance.
+    #[must_use]
+    pub fn derived_secret(&self, label: &str) -> [u8; 32] {
+        let base = self.unknown_user_secret();
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &base);
+        let tag = ring::hmac::sign(&key, label.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
     /// The session lifetime.
     #[must_use]
     pub fn ttl(&self) -> Duration {
@@ -225,6 +237,17 @@ impl TokenService {
     /// # Errors
     /// When there is no active key or signing fails.
     pub fn sign(&self, claims: &Claims) -> Result<String, StoreError> {
+        let payload =
+            serde_json::to_value(claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.sign_json("JWT", &payload)
+    }
+
+    /// Signs any JSON payload into a compact JWS with the active key and the given `typ`
+    /// (`JWT`, `secevent+jwt`...).
+    ///
+    /// # Errors
+    /// When there is no active key or signing fails.
+    pub fn sign_json(&self, typ: &str, payload: &serde_json::Value) -> Result<String, StoreError> {
         let keys = self
             .keys
             .read()
@@ -233,14 +256,10 @@ impl TokenService {
             .active
             .as_ref()
             .ok_or_else(|| StoreError::Corrupt("no active signing key".into()))?;
-        let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "kid": active.kid});
+        let header = serde_json::json!({"alg": "ES256", "typ": typ, "kid": active.kid});
         let mut token = URL_SAFE_NO_PAD.encode(header.to_string());
         token.push('.');
-        token.push_str(
-            &URL_SAFE_NO_PAD.encode(
-                serde_json::to_vec(claims).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            ),
-        );
+        token.push_str(&URL_SAFE_NO_PAD.encode(payload.to_string()));
         let signature = active
             .pair
             .sign(&ring::rand::SystemRandom::new(), token.as_bytes())
@@ -248,6 +267,12 @@ impl TokenService {
         token.push('.');
         token.push_str(&URL_SAFE_NO_PAD.encode(signature.as_ref()));
         Ok(token)
+    }
+
+    /// The issuer named in tokens.
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     /// Verifies a token's signature and expiry (not whether its session was revoked: ask the

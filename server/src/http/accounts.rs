@@ -171,14 +171,7 @@ pub(crate) async fn introspect(
 ) -> Result<AppJson<Introspection>, ApiError> {
     caller.require_backend()?;
     Ok(AppJson(
-        state
-            .accounts
-            .introspect(
-                &state.tokens,
-                request.token.as_deref(),
-                request.session_id.as_deref(),
-            )
-            .await?,
+        state.accounts.introspect(&state.tokens, &request).await?,
     ))
 }
 

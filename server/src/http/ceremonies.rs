@@ -35,7 +35,7 @@ pub(crate) async fn registration_options(
     state.ceremonies.limit_ip(&context).await?;
     let options = state
         .ceremonies
-        .registration_options(&caller, request)
+        .registration_options(&caller, &context, request)
         .await?;
     Ok(AppJson(options))
 }
@@ -70,7 +70,10 @@ pub(crate) async fn authentication_options(
     AppJson(request): AppJson<AuthenticationOptionsRequest>,
 ) -> Result<AppJson<CeremonyOptions>, ApiError> {
     state.ceremonies.limit_ip(&context).await?;
-    let options = state.ceremonies.authentication_options(request).await?;
+    let options = state
+        .ceremonies
+        .authentication_options(&context, request)
+        .await?;
     Ok(AppJson(options))
 }
 

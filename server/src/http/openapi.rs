@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::app::AppState;
-use crate::http::{AppJson, accounts, ceremonies, wellknown};
+use crate::http::{AppJson, accounts, ceremonies, risk, wellknown};
 
 #[derive(Debug)]
 struct Security;
@@ -49,6 +49,8 @@ impl Modify for Security {
         wellknown::jwks, wellknown::related_origins, wellknown::assetlinks,
         wellknown::apple_app_site_association, wellknown::healthz, wellknown::readyz,
         wellknown::metrics,
+        risk::step_up_options, risk::step_up_verify, risk::fallback_options, risk::sms_send,
+        risk::sms_verify, risk::risk_evaluate, risk::risk_feedback, risk::stats,
     ),
     modifiers(&Security),
 )]

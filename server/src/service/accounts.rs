@@ -6,9 +6,10 @@ use serde_json::json;
 use uuid::Uuid;
 use webauthn_core::{CredentialId, SystemRandom, UserHandle};
 
+use crate::acr;
 use crate::api::{
-    CreateUserRequest, CredentialList, CredentialView, EventPage, Introspection, Revoked,
-    UpdateUserRequest, UserView,
+    CreateUserRequest, CredentialList, CredentialView, EventPage, IntrospectRequest, Introspection,
+    Revoked, UpdateUserRequest, UserView,
 };
 use crate::app::now_secs;
 use crate::error::ApiError;
@@ -228,10 +229,21 @@ impl AccountService {
     pub async fn introspect(
         &self,
         tokens: &TokenService,
-        token: Option<&str>,
-        session_id: Option<&str>,
+        request: &IntrospectRequest,
     ) -> Result<Introspection, ApiError> {
         let now = now_secs();
+        if let Some(required) = &request.required_acr
+            && acr::rank(required) == 0
+        {
+            return Err(ApiError::invalid(format!(
+                "unknown required_acr {required:?}: use one of {}, {}, {}, {}",
+                acr::SMS,
+                acr::MFA,
+                acr::PHR,
+                acr::PHRH
+            )));
+        }
+        let (token, session_id) = (request.token.as_deref(), request.session_id.as_deref());
         let sid = match (token, session_id) {
             (Some(token), None) => match tokens.verify(token, now).await {
                 Ok(claims) => claims.sid,
@@ -252,7 +264,15 @@ impl AccountService {
         if session.expires_at <= now {
             return Ok(Introspection::inactive("expired"));
         }
-        Ok(Introspection::active(&session))
+        let mut answer = Introspection::active(&session);
+        if let Some(required) = &request.required_acr {
+            let satisfied = acr::satisfies(&session.levels, required, request.max_age, now);
+            answer.satisfied = Some(satisfied);
+            if !satisfied {
+                answer.www_authenticate = Some(acr::challenge(required, request.max_age));
+            }
+        }
+        Ok(answer)
     }
 
     /// `POST /v1/sessions/{id}/revoke`.

@@ -16,10 +16,11 @@ use webauthn_core::{
     RegistrationState, RelyingParty, SystemRandom, UserEntity, UserHandle, VerifiedAuthentication,
 };
 
+use crate::acr;
 use crate::api::{
     AuthenticationOptionsRequest, AuthenticationVerified, AuthenticationVerifyRequest,
     CeremonyOptions, CredentialView, RegistrationOptionsRequest, RegistrationVerified,
-    RegistrationVerifyRequest, SessionToken,
+    RegistrationVerifyRequest, SessionToken, StepUpOptionsRequest, StepUpVerifyRequest, SteppedUp,
 };
 use crate::app::{now_secs, now_unix};
 use crate::auth::{Caller, ClientContext};
@@ -27,11 +28,13 @@ use crate::config::Config;
 use crate::ephemeral::Ephemeral;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::service::risk::RiskService;
 use crate::store::{
     AttestationSummary, AuthenticationWrite, NewEvent, RegistrationWrite, Session, Store,
     StoredCredential, User,
 };
 use crate::tokens::TokenService;
+use anshin_risk::{Action, CredentialFacts, DecisionPoint};
 
 /// How long a ceremony may take.
 pub const CEREMONY_TTL: Duration = Duration::from_secs(300);
@@ -52,6 +55,16 @@ struct PendingRegistration {
     caller: String,
 }
 
+/// A step-up waiting for its verify call.
+#[derive(Debug, Serialize, Deserialize)]
+struct PendingStepUp {
+    state: AuthenticationState,
+    /// Only this session may finish it.
+    session_id: String,
+    /// The sensitive action it is for.
+    action: Option<String>,
+}
+
 /// An authentication waiting for its verify call.
 #[derive(Debug, Serialize, Deserialize)]
 struct PendingAuthentication {
@@ -63,6 +76,7 @@ struct PendingAuthentication {
 pub struct CeremonyService {
     rp: Arc<RelyingParty>,
     policy: Arc<AttestationPolicy>,
+    risk: Arc<RiskService>,
     store: Arc<dyn Store>,
     ephemeral: Arc<dyn Ephemeral>,
     tokens: Arc<TokenService>,
@@ -134,8 +148,29 @@ fn to_value<T: Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
 }
 
 impl CeremonyService {
+    /// Keeps a pending ceremony in the ephemeral store and answers with its options.
+    async fn put_ceremony<T: Serialize>(
+        &self,
+        prefix: &str,
+        pending: &T,
+        public_key: &impl Serialize,
+        mediation: Option<Mediation>,
+    ) -> Result<CeremonyOptions, ApiError> {
+        let ceremony_id = new_id(&self.rng)?;
+        let bytes = serde_json::to_vec(pending).map_err(|e| ApiError::internal(e.to_string()))?;
+        self.ephemeral
+            .put(&ceremony_key(prefix, &ceremony_id)?, &bytes, CEREMONY_TTL)
+            .await?;
+        Ok(CeremonyOptions {
+            ceremony_id,
+            public_key: to_value(public_key)?,
+            mediation,
+        })
+    }
+
     /// A service over the given relying party, policy and stores.
     #[must_use]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         rp: Arc<RelyingParty>,
         policy: Arc<AttestationPolicy>,
@@ -144,10 +179,12 @@ impl CeremonyService {
         tokens: Arc<TokenService>,
         config: Config,
         metrics: Arc<Metrics>,
+        risk: Arc<RiskService>,
     ) -> Self {
         Self {
             rp,
             policy,
+            risk,
             store,
             ephemeral,
             tokens,
@@ -183,6 +220,7 @@ impl CeremonyService {
     pub async fn registration_options(
         &self,
         caller: &Caller,
+        context: &ClientContext,
         request: RegistrationOptionsRequest,
     ) -> Result<CeremonyOptions, ApiError> {
         let (user, new_user) = self.registration_user(caller, &request).await?;
@@ -191,6 +229,10 @@ impl CeremonyService {
         } else {
             self.store.credentials_of(user.id).await?
         };
+        if let (Caller::User { session_id, .. }, false) = (caller, new_user) {
+            self.check_registration_risk(session_id, context, &user, &existing)
+                .await?;
+        }
         let mediation = request.mediation.unwrap_or_default();
         if !matches!(mediation, Mediation::Optional | Mediation::Conditional) {
             return Err(ApiError::invalid(
@@ -231,22 +273,75 @@ impl CeremonyService {
         let (json, state) = self
             .rp
             .start_registration(entity, options, now_unix(), &self.rng)?;
-        let ceremony_id = new_id(&self.rng)?;
         let pending = PendingRegistration {
             state,
             user_id: user.id,
             new_user,
             caller: caller.label(),
         };
-        let bytes = serde_json::to_vec(&pending).map_err(|e| ApiError::internal(e.to_string()))?;
-        self.ephemeral
-            .put(&ceremony_key("reg", &ceremony_id)?, &bytes, CEREMONY_TTL)
+        self.put_ceremony("reg", &pending, &json.public_key, json.mediation)
+            .await
+    }
+
+    /// A signed-in user adding a passkey to their account: the risk engine decides, and a
+    /// step-up it asks for must already be satisfied by the session (a fresh enough level).
+    async fn check_registration_risk(
+        &self,
+        session_id: &str,
+        context: &ClientContext,
+        user: &User,
+        credentials: &[StoredCredential],
+    ) -> Result<(), ApiError> {
+        let facts = self
+            .risk
+            .base_facts(
+                DecisionPoint::RegisterCredential,
+                context,
+                Some((user, credentials)),
+            )
             .await?;
-        Ok(CeremonyOptions {
-            ceremony_id,
-            public_key: to_value(&json.public_key)?,
-            mediation: json.mediation,
-        })
+        let decided = self.risk.decide(&facts, Some(user.id)).await?;
+        match decided.decision.action {
+            Action::Allow => Ok(()),
+            Action::Deny => Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "risk_denied",
+                format!(
+                    "adding a passkey was refused by the risk policy ({})",
+                    decided.reason_codes()
+                ),
+            )),
+            Action::StepUp => {
+                let required = decided
+                    .decision
+                    .required_acr
+                    .clone()
+                    .unwrap_or_else(|| acr::PHR.to_owned());
+                let session = self
+                    .store
+                    .session(session_id)
+                    .await?
+                    .ok_or_else(|| ApiError::unauthorized("the session does not exist"))?;
+                if acr::satisfies(
+                    &session.levels,
+                    &required,
+                    decided.decision.max_age,
+                    now_secs(),
+                ) {
+                    Ok(())
+                } else {
+                    Err(ApiError::new(
+                        axum::http::StatusCode::FORBIDDEN,
+                        "step_up_required",
+                        format!(
+                            "adding a passkey needs a recent step-up ({}): {}",
+                            decided.reason_codes(),
+                            acr::challenge(&required, decided.decision.max_age)
+                        ),
+                    ))
+                }
+            }
+        }
     }
 
     /// Decides whose passkey this is, and whether that user exists yet.
@@ -432,6 +527,14 @@ impl CeremonyService {
                 credential: credential.clone(),
                 session: session.clone(),
                 events,
+                login: session.as_ref().map(|_| {
+                    self.risk
+                        .login_record(pending.user_id, "passkey", context, now)
+                }),
+                nudge_session: match caller {
+                    Caller::User { session_id, .. } => Some(session_id.clone()),
+                    _ => None,
+                },
             })
             .await
             .map_err(ApiError::from)
@@ -454,6 +557,7 @@ impl CeremonyService {
     /// Invalid input, store failures.
     pub async fn authentication_options(
         &self,
+        context: &ClientContext,
         request: AuthenticationOptionsRequest,
     ) -> Result<CeremonyOptions, ApiError> {
         let mediation = request.mediation.unwrap_or_default();
@@ -467,6 +571,7 @@ impl CeremonyService {
         let (json, state) = match request.username.as_deref() {
             Some(name) if mediation != Mediation::Conditional => {
                 check_name("username", name, MAX_NAME_CHARS)?;
+                self.risk.note_attempt(context.ip, name).await;
                 let user = self.store.user_by_name(name).await?;
                 let credentials = match &user {
                     Some(user) => self.store.credentials_of(user.id).await?,
@@ -493,17 +598,9 @@ impl CeremonyService {
             }
             _ => self.rp.start_authentication(options, now, &self.rng)?,
         };
-        let ceremony_id = new_id(&self.rng)?;
-        let bytes = serde_json::to_vec(&PendingAuthentication { state })
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        self.ephemeral
-            .put(&ceremony_key("authn", &ceremony_id)?, &bytes, CEREMONY_TTL)
-            .await?;
-        Ok(CeremonyOptions {
-            ceremony_id,
-            public_key: to_value(&json.public_key)?,
-            mediation: json.mediation,
-        })
+        let pending = PendingAuthentication { state };
+        self.put_ceremony("authn", &pending, &json.public_key, json.mediation)
+            .await
     }
 
     /// `POST /v1/authentication/verify`.
@@ -519,20 +616,7 @@ impl CeremonyService {
     ) -> Result<AuthenticationVerified, ApiError> {
         let key = ceremony_key("authn", &request.ceremony_id)?;
         let response = AuthenticationResponseJson::from_json(&request.credential)?;
-        let mut context = context.clone();
-        if let Some(relayed) = &request.context {
-            if !matches!(caller, Caller::Backend { .. }) {
-                return Err(ApiError::forbidden(
-                    "only a backend with an API key may relay client context",
-                ));
-            }
-            if let Some(ip) = relayed.ip {
-                context.ip = ip;
-            }
-            if relayed.user_agent.is_some() {
-                context.user_agent.clone_from(&relayed.user_agent);
-            }
-        }
+        let context = context.relayed(caller, request.context.as_ref())?;
         let bytes = self
             .ephemeral
             .take(&key)
@@ -542,6 +626,7 @@ impl CeremonyService {
             serde_json::from_slice(&bytes).map_err(|_| ApiError::ceremony_unknown())?;
         let now = now_secs();
         let Some(mut stored) = self.store.credential(&response.id).await? else {
+            self.risk.count_failure(context.ip, None).await;
             self.metrics
                 .ceremony("authentication", "credential_unknown");
             return Err(ApiError::new(
@@ -572,6 +657,8 @@ impl CeremonyService {
                 let code = error.code();
                 self.metrics.ceremony("authentication", code);
                 self.count_failure(&failures_key, &lock_key).await;
+                // The account's counter (the same key the risk engine reads) is kept above.
+                self.risk.count_failure(context.ip, None).await;
                 let mut events = vec![event(
                     "signin.failed",
                     Some(user_id),
@@ -594,31 +681,302 @@ impl CeremonyService {
                 return Err(error.into());
             }
         };
-        let events = self.authentication_events(&verified, &stored, &context, now);
+        let mut events = self.authentication_events(&verified, &stored, &context, now);
+        let user = self.store.user(user_id).await?.ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "credential_unknown",
+                "this passkey's account was deleted",
+            )
+        })?;
+        let credentials = self.store.credentials_of(user_id).await?;
+        let mut facts = self
+            .risk
+            .base_facts(DecisionPoint::Login, &context, Some((&user, &credentials)))
+            .await?;
+        facts.credential = Some(CredentialFacts {
+            aaguid: Some(stored.record.aaguid.to_string()),
+            backup_eligible: verified.backup_eligible,
+            backup_state: verified.backup_state,
+            backup_state_changed: verified.backup_state_changed,
+            backup_eligibility_changed: verified.backup_eligibility_changed,
+            counter_regressed: matches!(verified.counter, CounterVerdict::Regressed { .. }),
+            user_verified: verified.user_verified,
+            attestation_trusted: Some(stored.attestation.trusted),
+            authenticator_status: None,
+            created_at: Some(stored.created_at),
+        });
+        let decided = self.risk.decide(&facts, Some(user_id)).await?;
+        if decided.decision.action == Action::Deny {
+            self.metrics.ceremony("authentication", "risk_denied");
+            events.retain(|e| e.kind != "signin.succeeded");
+            events.push(event(
+                "signin.denied",
+                Some(user_id),
+                Some(&stored.record.id),
+                json!({"decision_id": decided.id, "reasons": decided.reason_codes(), "ip": context.ip.to_string()}),
+                now,
+            ));
+            if let Err(store_error) = self.store.append_events(&events).await {
+                tracing::warn!(%store_error, "could not record a denied sign-in");
+            }
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "risk_denied",
+                format!(
+                    "the sign-in was refused by the risk policy ({}); try again later or contact support",
+                    decided.reason_codes()
+                ),
+            ));
+        }
         verified.apply_to(&mut stored.record);
         stored.last_used_at = Some(now);
-        let session = self.new_session(
+        let mut session = self.new_session(
             user_id,
             &stored.record.id,
             verified.user_verified,
             verified.backup_eligible,
             now,
         )?;
+        if decided.decision.action == Action::StepUp {
+            // Signed in, but below the phishing-resistant levels until a step-up.
+            session.acr = acr::MFA.to_owned();
+            session.levels = std::iter::once((acr::MFA.to_owned(), now)).collect();
+        }
         self.store
             .authenticated(&AuthenticationWrite {
                 credential: stored.clone(),
                 session: Some(session.clone()),
+                login: Some(self.risk.login_record(user_id, "passkey", &context, now)),
                 events,
             })
             .await?;
         self.metrics.ceremony("authentication", "ok");
         Ok(AuthenticationVerified {
+            risk: decided.view(),
             user_id,
             credential_id: stored.record.id.to_base64url(),
             acr: session.acr.clone(),
             amr: session.amr.clone(),
             user_verified: verified.user_verified,
             session: self.token_for(&session)?,
+        })
+    }
+
+    /// `POST /v1/step-up/options`: a user-verifying assertion for the signed-in user.
+    ///
+    /// # Errors
+    /// Without a user session, or when the user has no passkey.
+    pub async fn step_up_options(
+        &self,
+        caller: &Caller,
+        request: StepUpOptionsRequest,
+    ) -> Result<CeremonyOptions, ApiError> {
+        let Caller::User {
+            user_id,
+            session_id,
+        } = caller
+        else {
+            return Err(ApiError::unauthorized(
+                "a step-up needs the user's session token",
+            ));
+        };
+        if let Some(action) = &request.action {
+            check_name("action", action, 64)?;
+        }
+        let credentials = self.store.credentials_of(*user_id).await?;
+        if credentials.is_empty() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "credential_unknown",
+                "the account has no passkey to step up with; register one first",
+            ));
+        }
+        let user = self
+            .store
+            .user(*user_id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the session's user no longer exists"))?;
+        let options = AuthenticationOptions {
+            user: Some(user.handle),
+            allow_credentials: credentials
+                .iter()
+                .map(|c| {
+                    CredentialDescriptorJson::new(c.record.id.clone(), c.record.transports.clone())
+                })
+                .collect(),
+            user_verification: webauthn_core::UserVerificationRequirement::Required,
+            timeout: Some(CEREMONY_TTL),
+            ..AuthenticationOptions::default()
+        };
+        let (json, state) = self
+            .rp
+            .start_authentication(options, now_unix(), &self.rng)?;
+        let pending = PendingStepUp {
+            state,
+            session_id: session_id.clone(),
+            action: request.action,
+        };
+        self.put_ceremony("stepup", &pending, &json.public_key, json.mediation)
+            .await
+    }
+
+    /// `POST /v1/step-up/verify`: raises the session's level, with a fresh `auth_time`.
+    ///
+    /// # Errors
+    /// Another session's ceremony, a failed assertion, or a risk denial of the action.
+    pub async fn step_up_verify(
+        &self,
+        caller: &Caller,
+        context: &ClientContext,
+        request: StepUpVerifyRequest,
+    ) -> Result<SteppedUp, ApiError> {
+        let Caller::User {
+            user_id,
+            session_id,
+        } = caller
+        else {
+            return Err(ApiError::unauthorized(
+                "a step-up needs the user's session token",
+            ));
+        };
+        let key = ceremony_key("stepup", &request.ceremony_id)?;
+        let response = AuthenticationResponseJson::from_json(&request.credential)?;
+        let bytes = self
+            .ephemeral
+            .take(&key)
+            .await?
+            .ok_or_else(ApiError::ceremony_unknown)?;
+        let pending: PendingStepUp =
+            serde_json::from_slice(&bytes).map_err(|_| ApiError::ceremony_unknown())?;
+        if &pending.session_id != session_id {
+            return Err(ApiError::forbidden(
+                "the step-up was started by another session",
+            ));
+        }
+        let now = now_secs();
+        let mut stored = self
+            .store
+            .credential(&response.id)
+            .await?
+            .filter(|c| c.user_id == *user_id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "credential_unknown",
+                    "this passkey is not one of the account's",
+                )
+            })?;
+        let verified = match self.rp.finish_authentication(
+            pending.state,
+            &response,
+            &stored.record,
+            now_unix(),
+        ) {
+            Ok(verified) => verified,
+            Err(error) => {
+                self.metrics.ceremony("step_up", error.code());
+                self.risk.count_failure(context.ip, Some(*user_id)).await;
+                let events = [event(
+                    "step_up.failed",
+                    Some(*user_id),
+                    Some(&stored.record.id),
+                    json!({"code": error.code(), "ip": context.ip.to_string()}),
+                    now,
+                )];
+                if let Err(store_error) = self.store.append_events(&events).await {
+                    tracing::warn!(%store_error, "could not record a failed step-up");
+                }
+                return Err(error.into());
+            }
+        };
+        let risk = match &pending.action {
+            Some(action) => {
+                let user =
+                    self.store.user(*user_id).await?.ok_or_else(|| {
+                        ApiError::unauthorized("the session's user no longer exists")
+                    })?;
+                let credentials = self.store.credentials_of(*user_id).await?;
+                let facts = self
+                    .risk
+                    .base_facts(
+                        DecisionPoint::SensitiveAction(action.clone()),
+                        context,
+                        Some((&user, &credentials)),
+                    )
+                    .await?;
+                let decided = self.risk.decide(&facts, Some(*user_id)).await?;
+                if decided.decision.action == Action::Deny {
+                    return Err(ApiError::new(
+                        axum::http::StatusCode::FORBIDDEN,
+                        "risk_denied",
+                        format!(
+                            "the action was refused by the risk policy ({})",
+                            decided.reason_codes()
+                        ),
+                    ));
+                }
+                Some(decided.view())
+            }
+            None => None,
+        };
+        let mut events = self.authentication_events(&verified, &stored, context, now);
+        events.retain(|e| e.kind != "signin.succeeded");
+        verified.apply_to(&mut stored.record);
+        stored.last_used_at = Some(now);
+        self.store
+            .authenticated(&AuthenticationWrite {
+                credential: stored.clone(),
+                session: None,
+                login: None,
+                events,
+            })
+            .await?;
+        let mut session = self
+            .store
+            .session(session_id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the session does not exist"))?;
+        let reached = if verified.backup_eligible {
+            acr::PHR
+        } else {
+            acr::PHRH
+        };
+        session.levels.insert(reached.to_owned(), now);
+        session.acr = acr::highest(&session.levels).unwrap_or(reached).to_owned();
+        session.auth_time = now;
+        session.amr = vec![
+            if verified.backup_eligible {
+                "swk"
+            } else {
+                "hwk"
+            }
+            .to_owned(),
+            "user".to_owned(),
+            "mfa".to_owned(),
+        ];
+        let stepped = [event(
+            "session.stepped_up",
+            Some(*user_id),
+            Some(&stored.record.id),
+            json!({"session_id": session.id, "acr": reached, "action": pending.action}),
+            now,
+        )];
+        if !self.store.update_session(&session, &stepped).await? {
+            return Err(ApiError::unauthorized("the session has been revoked"));
+        }
+        self.metrics.ceremony("step_up", "ok");
+        let claims = self.tokens.claims(&session, now);
+        Ok(SteppedUp {
+            session: SessionToken {
+                token: self.tokens.sign(&claims)?,
+                session_id: session.id.clone(),
+                expires_at: session.expires_at,
+            },
+            acr: session.acr,
+            amr: session.amr,
+            auth_time: now,
+            risk,
         })
     }
 
@@ -698,10 +1056,11 @@ impl CeremonyService {
         if user_verified {
             amr.push("mfa".to_owned());
         }
-        let acr = if user_verified && !backup_eligible {
-            "phrh"
-        } else {
-            "phr"
+        // Without user verification a passkey is one phishing-resistant factor: below `phr`.
+        let acr = match (user_verified, backup_eligible) {
+            (true, false) => acr::PHRH,
+            (true, true) => acr::PHR,
+            (false, _) => acr::MFA,
         };
         let ttl = i64::try_from(self.tokens.ttl().as_secs()).unwrap_or(i64::MAX);
         Ok(Session {
@@ -714,6 +1073,7 @@ impl CeremonyService {
             created_at: now,
             expires_at: now.saturating_add(ttl),
             revoked_at: None,
+            levels: std::iter::once((acr.to_owned(), now)).collect(),
         })
     }
 

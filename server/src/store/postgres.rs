@@ -61,11 +61,23 @@ impl PostgresStore {
 type Db = sqlx::Postgres;
 
 /// The migrations, embedded (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "activity",
+        include_str!("../../migrations/postgres/0002_activity.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../../migrations/postgres/0003_webhooks.sql"),
+    ),
+];
 
 /// A UUID in PostgreSQL's `uuid` type (sqlx's own support needs its `uuid` feature).
 #[derive(Debug, Clone, Copy)]
@@ -118,3 +130,4 @@ fn uuid_col_opt(row: &PgRow, column: &str) -> StoreResult<Option<Uuid>> {
 }
 
 sqlx_store_impl!(PostgresStore, "postgres");
+super::activity::sqlx_activity_impl!(PostgresStore, "postgres");

@@ -81,11 +81,23 @@ impl SqliteStore {
 type Db = sqlx::Sqlite;
 
 /// The migrations, embedded (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "activity",
+        include_str!("../../migrations/sqlite/0002_activity.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../../migrations/sqlite/0003_webhooks.sql"),
+    ),
+];
 
 /// A user id as SQLite stores it: lowercase hyphenated text.
 fn uuid_arg(id: Uuid) -> String {
@@ -337,6 +349,7 @@ pub(super) mod shared {
         pub(in crate::store) created_at: i64,
         pub(in crate::store) expires_at: i64,
         pub(in crate::store) revoked_at: Option<i64>,
+        pub(in crate::store) acr_levels: String,
     }
 
     impl SessionRow {
@@ -351,6 +364,7 @@ pub(super) mod shared {
                 created_at: self.created_at,
                 expires_at: self.expires_at,
                 revoked_at: self.revoked_at,
+                levels: from_json("sessions.acr_levels", &self.acr_levels)?,
             })
         }
     }
@@ -467,6 +481,7 @@ macro_rules! sqlx_store_impl {
                 created_at: col(row, "created_at")?,
                 expires_at: col(row, "expires_at")?,
                 revoked_at: col(row, "revoked_at")?,
+                acr_levels: col(row, "acr_levels")?,
             }
             .decode()
         }
@@ -547,8 +562,8 @@ macro_rules! sqlx_store_impl {
         ) -> $crate::store::StoreResult<()> {
             sqlx::query(
                 "INSERT INTO sessions (id, user_id, credential_id, acr, amr, auth_time, \
-                 created_at, expires_at, revoked_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 created_at, expires_at, revoked_at, acr_levels) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(&session.id)
             .bind(uuid_arg(session.user_id))
@@ -559,6 +574,7 @@ macro_rules! sqlx_store_impl {
             .bind(session.created_at)
             .bind(session.expires_at)
             .bind(session.revoked_at)
+            .bind(to_json(&session.levels)?)
             .execute(conn)
             .await
             .map_err(map_sqlx)?;
@@ -748,6 +764,12 @@ macro_rules! sqlx_store_impl {
                 if let Some(session) = &write.session {
                     insert_session(&mut tx, session).await?;
                 }
+                if let Some(login) = &write.login {
+                    insert_login(&mut tx, login).await?;
+                }
+                if let Some(session_id) = &write.nudge_session {
+                    convert_nudge(&mut tx, session_id, write.credential.created_at).await?;
+                }
                 insert_events(&mut tx, &write.events).await?;
                 tx.commit().await.map_err(map_sqlx)
             }
@@ -816,6 +838,9 @@ macro_rules! sqlx_store_impl {
                 if let Some(session) = &write.session {
                     insert_session(&mut tx, session).await?;
                 }
+                if let Some(login) = &write.login {
+                    insert_login(&mut tx, login).await?;
+                }
                 insert_events(&mut tx, &write.events).await?;
                 tx.commit().await.map_err(map_sqlx)
             }
@@ -870,7 +895,7 @@ macro_rules! sqlx_store_impl {
             ) -> $crate::store::StoreResult<Option<$crate::store::Session>> {
                 sqlx::query(
                     "SELECT id, user_id, credential_id, acr, amr, auth_time, created_at, \
-                     expires_at, revoked_at FROM sessions WHERE id = $1",
+                     expires_at, revoked_at, acr_levels FROM sessions WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&self.pool)
@@ -1052,3 +1077,4 @@ macro_rules! sqlx_store_impl {
 pub(super) use sqlx_store_impl;
 
 sqlx_store_impl!(SqliteStore, "sqlite");
+super::activity::sqlx_activity_impl!(SqliteStore, "sqlite");

@@ -1,39 +1,9 @@
 //! The product API over HTTP: ceremonies, passkey management, sessions, events, published
 //! documents, and bad input on every endpoint.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::harness::{self, API_KEY, TestServer, creation_options, request_options};
-
-/// Verifies an ES256 JWT against the server's published JWKS, as a backend would.
-async fn verify_with_jwks(server: &TestServer, token: &str) -> Value {
-    let jwks = server
-        .call("GET", "/.well-known/jwks.json", None, None)
-        .await
-        .ok();
-    let (signed, signature) = token.rsplit_once('.').unwrap();
-    let (header, payload) = signed.split_once('.').unwrap();
-    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
-    assert_eq!(header["alg"], "ES256");
-    let key = jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["kid"] == header["kid"])
-        .expect("the token's kid is published");
-    let mut point = vec![4u8];
-    point.extend(URL_SAFE_NO_PAD.decode(key["x"].as_str().unwrap()).unwrap());
-    point.extend(URL_SAFE_NO_PAD.decode(key["y"].as_str().unwrap()).unwrap());
-    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point)
-        .verify(
-            signed.as_bytes(),
-            &URL_SAFE_NO_PAD.decode(signature).unwrap(),
-        )
-        .expect("the token verifies against the JWKS");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
+use crate::harness::{self, API_KEY, creation_options, request_options, verify_with_jwks};
 
 #[tokio::test]
 async fn sign_up_then_sign_in_issues_tokens_that_verify_against_the_jwks() {
@@ -915,6 +885,137 @@ async fn bad_input_gets_a_problem_document_on_every_endpoint() {
             "invalid_request",
         ),
         ("GET", "/v1/events".into(), None, None, 401, "unauthorized"),
+        (
+            "POST",
+            "/v1/step-up/options".into(),
+            None,
+            Some(json!({})),
+            401,
+            "unauthorized",
+        ),
+        (
+            "POST",
+            "/v1/step-up/options".into(),
+            Some(API_KEY),
+            Some(json!({})),
+            401,
+            "unauthorized",
+        ),
+        (
+            "POST",
+            "/v1/step-up/options".into(),
+            Some(token),
+            Some(json!({"action": "a\u{0000}"})),
+            400,
+            "invalid_request",
+        ),
+        (
+            "POST",
+            "/v1/step-up/verify".into(),
+            Some(token),
+            Some(
+                json!({"ceremony_id": "A".repeat(32), "credential": {"id": cred, "rawId": cred, "type": "public-key", "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}}}),
+            ),
+            400,
+            "ceremony_unknown_or_expired",
+        ),
+        (
+            "POST",
+            "/v1/step-up/verify".into(),
+            Some(token),
+            Some(json!({"ceremony_id": 5})),
+            400,
+            "invalid_request",
+        ),
+        (
+            "POST",
+            "/v1/fallback/options".into(),
+            None,
+            Some(json!({})),
+            400,
+            "invalid_request",
+        ),
+        (
+            "POST",
+            "/v1/fallback/options".into(),
+            None,
+            Some(json!({"username": "judy", "context": {"ip": "192.0.2.1"}})),
+            403,
+            "forbidden",
+        ),
+        (
+            "POST",
+            "/v1/fallback/sms/send".into(),
+            None,
+            Some(json!({"username": ""})),
+            400,
+            "invalid_request",
+        ),
+        (
+            "POST",
+            "/v1/fallback/sms/verify".into(),
+            None,
+            Some(json!({"otp_id": "A".repeat(32), "code": "123456"})),
+            400,
+            "otp_invalid",
+        ),
+        (
+            "POST",
+            "/v1/fallback/sms/verify".into(),
+            None,
+            Some(json!({"otp_id": "short", "code": "1".repeat(100)})),
+            400,
+            "otp_invalid",
+        ),
+        (
+            "POST",
+            "/v1/risk/evaluate".into(),
+            None,
+            Some(json!({"action": "payout"})),
+            401,
+            "unauthorized",
+        ),
+        (
+            "POST",
+            "/v1/risk/evaluate".into(),
+            Some(API_KEY),
+            Some(json!({"action": ""})),
+            400,
+            "invalid_request",
+        ),
+        (
+            "POST",
+            "/v1/risk/evaluate".into(),
+            Some(API_KEY),
+            Some(json!({"action": "payout", "user_id": uuid::Uuid::new_v4()})),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/risk/feedback".into(),
+            Some(API_KEY),
+            Some(json!({"decision_id": "nope", "label": "right"})),
+            404,
+            "not_found",
+        ),
+        (
+            "POST",
+            "/v1/risk/feedback".into(),
+            Some(token),
+            Some(json!({"decision_id": "nope", "label": "right"})),
+            401,
+            "unauthorized",
+        ),
+        (
+            "GET",
+            "/v1/stats?since=yesterday".into(),
+            Some(API_KEY),
+            None,
+            400,
+            "invalid_request",
+        ),
+        ("GET", "/v1/stats".into(), None, None, 401, "unauthorized"),
         ("GET", "/v1/nowhere".into(), None, None, 404, "not_found"),
         (
             "DELETE",

@@ -40,7 +40,10 @@ async fn with_no_configuration_the_server_starts_on_sqlite_and_answers() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let client = reqwest::Client::new();
+    let client = {
+        anshin_server::install_crypto_provider();
+        reqwest::Client::new()
+    };
     let mut ready = None;
     for _ in 0..100 {
         if let Ok(response) = client
@@ -162,5 +165,35 @@ async fn an_api_key_created_by_the_cli_is_accepted_and_stored_only_as_a_hash() {
         )
         .await
         .assert_problem(401, "unauthorized");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn policy_test_runs_the_builtin_policy_tests_and_fails_on_a_broken_policy() {
+    let dir = temp_dir();
+    let ok = anshin(&dir).args(["policy", "test"]).output().unwrap();
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{text}");
+    assert!(text.contains(" 0 failed"), "{text}");
+    // A copy of the built-in policies with one threshold changed under its tests.
+    let policies = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../risk/policies");
+    let copy = dir.join("policies");
+    std::fs::create_dir_all(&copy).unwrap();
+    for entry in std::fs::read_dir(&policies).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+    }
+    let data = std::fs::read_to_string(copy.join("data.json")).unwrap();
+    let broken = data.replace("\"travel_kmh\": 900", "\"travel_kmh\": 90000");
+    assert_ne!(data, broken, "the threshold is in data.json");
+    std::fs::write(copy.join("data.json"), broken).unwrap();
+    let failed = anshin(&dir)
+        .args(["policy", "test"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&failed.stdout);
+    assert!(!failed.status.success(), "{text}");
+    assert!(text.contains("FAIL"), "{text}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -54,10 +54,13 @@ async fn spawn_anshin(port: u16, vars: &[(&str, String)]) -> Process {
         command.env(name, value);
     }
     let child = command.spawn().unwrap();
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let client = {
+        anshin_server::install_crypto_provider();
+        reqwest::Client::builder()
+    }
+    .cookie_store(true)
+    .build()
+    .unwrap();
     let url = format!("http://localhost:{port}");
     for _ in 0..200 {
         if let Ok(r) = client.get(format!("{url}/readyz")).send().await

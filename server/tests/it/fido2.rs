@@ -644,25 +644,31 @@ async fn a_result_is_accepted_once_and_needs_the_cookie() {
         .unwrap();
 
     // Another client (no cookie) cannot finish the ceremony.
-    let stranger = reqwest::Client::new()
-        .post(format!("{}{ATTESTATION_RESULT}", server.url))
-        .json(&response.json)
-        .send()
-        .await
-        .unwrap();
+    let stranger = {
+        anshin_server::install_crypto_provider();
+        reqwest::Client::new()
+    }
+    .post(format!("{}{ATTESTATION_RESULT}", server.url))
+    .json(&response.json)
+    .send()
+    .await
+    .unwrap();
     assert_eq!(stranger.status(), 400);
     let body: Value = stranger.json().await.unwrap();
     assert_eq!(body["status"], "failed");
     assert_eq!(body["code"], "ceremony_unknown_or_expired");
 
     // A cookie that names no ceremony.
-    let forged = reqwest::Client::new()
-        .post(format!("{}{ATTESTATION_RESULT}", server.url))
-        .header("cookie", format!("anshin_fido2={}", "A".repeat(32)))
-        .json(&response.json)
-        .send()
-        .await
-        .unwrap();
+    let forged = {
+        anshin_server::install_crypto_provider();
+        reqwest::Client::new()
+    }
+    .post(format!("{}{ATTESTATION_RESULT}", server.url))
+    .header("cookie", format!("anshin_fido2={}", "A".repeat(32)))
+    .json(&response.json)
+    .send()
+    .await
+    .unwrap();
     let body: Value = forged.json().await.unwrap();
     assert_eq!(body["code"], "ceremony_unknown_or_expired", "{body}");
 

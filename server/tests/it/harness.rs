@@ -8,6 +8,8 @@ use anshin_server::app::AppState;
 use anshin_server::config::Config;
 use anshin_server::ephemeral::{Ephemeral, memory::MemoryEphemeral};
 use anshin_server::store::Store;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use webauthn_core::json::{
@@ -28,6 +30,10 @@ pub struct TestServer {
     pub origin: String,
     /// A client that keeps cookies.
     pub client: reqwest::Client,
+    /// The server's store, when it runs in this process.
+    pub store: Option<Arc<dyn Store>>,
+    /// Its database URL, when the harness created the database.
+    pub database_url: String,
 }
 
 impl Drop for TestServer {
@@ -42,23 +48,32 @@ impl Drop for TestServer {
 pub async fn client_for(url: &str) -> TestServer {
     TestServer {
         task: None,
+        store: None,
+        database_url: String::new(),
         url: url.to_owned(),
         origin: url.to_owned(),
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap(),
+        client: {
+            anshin_server::install_crypto_provider();
+            reqwest::Client::builder()
+        }
+        .cookie_store(true)
+        .build()
+        .unwrap(),
     }
 }
 
 /// A fresh SQLite database file.
 pub async fn sqlite_store() -> Arc<dyn Store> {
+    sqlite_store_with_url().await.0
+}
+
+/// A fresh SQLite database file, and its URL.
+pub async fn sqlite_store_with_url() -> (Arc<dyn Store>, String) {
     let path = std::env::temp_dir().join(format!("anshin-it-{}.db", uuid::Uuid::new_v4()));
-    let store = anshin_server::store::open(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
+    let url = format!("sqlite://{}", path.display());
+    let store = anshin_server::store::open(&url).await.unwrap();
     store.migrate().await.unwrap();
-    store
+    (store, url)
 }
 
 /// Binds a port and builds a configuration whose origin is `http://localhost:PORT`.
@@ -77,7 +92,10 @@ pub async fn bind(configure: impl FnOnce(&mut Config)) -> (tokio::net::TcpListen
 /// Starts a server with SQLite and the in-memory ephemeral store.
 pub async fn start(configure: impl FnOnce(&mut Config)) -> TestServer {
     let ephemeral: Arc<dyn Ephemeral> = Arc::new(MemoryEphemeral::default());
-    start_with(configure, sqlite_store().await, ephemeral).await
+    let (store, url) = sqlite_store_with_url().await;
+    let mut server = start_with(configure, store, ephemeral).await;
+    server.database_url = url;
+    server
 }
 
 /// Starts a server on the given stores.
@@ -98,11 +116,13 @@ pub async fn serve(
     ephemeral: Arc<dyn Ephemeral>,
 ) -> TestServer {
     let port = listener.local_addr().unwrap().port();
-    let state = AppState::with_stores(config, store, ephemeral)
+    let state = AppState::with_stores(config, store.clone(), ephemeral)
         .await
         .unwrap();
+    let exporters = anshin_server::export::spawn(&state).unwrap();
     let app = anshin_server::http::router(state);
     let task = tokio::spawn(async move {
+        let _exporters = exporters;
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -112,13 +132,18 @@ pub async fn serve(
     });
     let url = format!("http://localhost:{port}");
     TestServer {
+        store: Some(store),
+        database_url: String::new(),
         task: Some(task),
         origin: url.clone(),
         url,
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap(),
+        client: {
+            anshin_server::install_crypto_provider();
+            reqwest::Client::builder()
+        }
+        .cookie_store(true)
+        .build()
+        .unwrap(),
     }
 }
 
@@ -156,6 +181,11 @@ impl Answer {
 }
 
 impl TestServer {
+    /// The store of a server running in this process.
+    pub fn state_store(&self) -> &Arc<dyn Store> {
+        self.store.as_ref().expect("an in-process server")
+    }
+
     /// Sends a request with an optional bearer token and JSON body.
     pub async fn call(
         &self,
@@ -264,4 +294,32 @@ pub fn request_options(answer: &Value) -> RequestOptionsJson {
         public_key,
         mediation: None,
     }
+}
+
+/// Verifies an ES256 JWT against the server's published JWKS, as a backend would.
+pub async fn verify_with_jwks(server: &TestServer, token: &str) -> Value {
+    let jwks = server
+        .call("GET", "/.well-known/jwks.json", None, None)
+        .await
+        .ok();
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let (header, payload) = signed.split_once('.').unwrap();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    assert_eq!(header["alg"], "ES256");
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .expect("the token's kid is published");
+    let mut point = vec![4u8];
+    point.extend(URL_SAFE_NO_PAD.decode(key["x"].as_str().unwrap()).unwrap());
+    point.extend(URL_SAFE_NO_PAD.decode(key["y"].as_str().unwrap()).unwrap());
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point)
+        .verify(
+            signed.as_bytes(),
+            &URL_SAFE_NO_PAD.decode(signature).unwrap(),
+        )
+        .expect("the token verifies against the JWKS");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }

@@ -12,4 +12,6 @@ mod cli;
 mod distributed;
 mod ephemeral_contract;
 mod fido2;
+mod risk_stories;
 mod store_contract;
+mod webhooks;

@@ -9,8 +9,9 @@ use std::time::Duration;
 use anshin_server::store::postgres::PostgresStore;
 use anshin_server::store::sqlite::SqliteStore;
 use anshin_server::store::{
-    ApiKeyRecord, AuthenticationWrite, EventQuery, NewEvent, RegistrationWrite, SecurityEvent,
-    SigningKey, Store, StoreError, UserPatch,
+    ApiKeyRecord, AuthenticationWrite, BlockedStats, DecisionRecord, EventQuery, LoginRecord,
+    NewEvent, PrefixStats, RegistrationWrite, SecurityEvent, SigningKey, SmsRecord, SmsSignIn,
+    Store, StoreError, User, UserPatch,
 };
 use uuid::Uuid;
 use webauthn_core::CredentialId;
@@ -86,6 +87,263 @@ contract! {
     api_keys_insert_and_list => sqlite_api_keys_insert_and_list, postgres_api_keys_insert_and_list;
     concurrent_writes_all_succeed
         => sqlite_concurrent_writes_all_succeed, postgres_concurrent_writes_all_succeed;
+    session_levels_round_trip_and_update
+        => sqlite_session_levels_round_trip_and_update,
+           postgres_session_levels_round_trip_and_update;
+    logins_give_the_last_location_and_known_devices
+        => sqlite_logins_give_the_last_location_and_known_devices,
+           postgres_logins_give_the_last_location_and_known_devices;
+    decisions_take_feedback_only_when_they_exist
+        => sqlite_decisions_take_feedback_only_when_they_exist,
+           postgres_decisions_take_feedback_only_when_they_exist;
+    sms_sign_in_is_single_use_and_counts
+        => sqlite_sms_sign_in_is_single_use_and_counts,
+           postgres_sms_sign_in_is_single_use_and_counts;
+}
+
+fn login(user: &User, at: i64, device: Option<&str>, city: Option<&str>) -> LoginRecord {
+    LoginRecord {
+        user_id: user.id,
+        at,
+        method: "passkey".to_owned(),
+        ip: "192.0.2.1".to_owned(),
+        country: city.map(|_| "GB".to_owned()),
+        city: city.map(str::to_owned),
+        latitude: city.map(|_| 51.5142),
+        longitude: city.map(|_| -0.0931),
+        device_id: device.map(str::to_owned),
+    }
+}
+
+async fn session_levels_round_trip_and_update(store: Arc<dyn Store>) {
+    let user = test_user("levels", 1);
+    store.create_user(&user, &[]).await.unwrap();
+    let mut session = test_session("s-levels", &user, None);
+    store
+        .register(&RegistrationWrite {
+            nudge_session: None,
+            login: None,
+            new_user: None,
+            credential: test_credential(&user, &[7; 16], 2),
+            session: Some(session.clone()),
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.session("s-levels").await.unwrap().unwrap(), session);
+    session.acr = "phrh".to_owned();
+    session.auth_time = 1_700_000_500;
+    session.levels.insert("phrh".to_owned(), 1_700_000_500);
+    let events = [test_event("session.stepped_up", Some(user.id), 3)];
+    assert!(store.update_session(&session, &events).await.unwrap());
+    assert_eq!(store.session("s-levels").await.unwrap().unwrap(), session);
+    assert_eq!(
+        kinds(&all_events(store.as_ref()).await),
+        ["session.stepped_up"]
+    );
+    // A revoked session is not raised, and no event is written.
+    store.revoke_session("s-levels", 4, &[]).await.unwrap();
+    assert!(!store.update_session(&session, &events).await.unwrap());
+    assert_eq!(all_events(store.as_ref()).await.len(), 1);
+}
+
+async fn logins_give_the_last_location_and_known_devices(store: Arc<dyn Store>) {
+    let user = test_user("traveller", 1);
+    store.create_user(&user, &[]).await.unwrap();
+    store
+        .register(&RegistrationWrite {
+            nudge_session: None,
+            login: None,
+            new_user: None,
+            credential: test_credential(&user, &[8; 16], 2),
+            session: None,
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.last_login(user.id).await.unwrap(), None);
+    let mut credential = store
+        .credential(&CredentialId::new(vec![8; 16]))
+        .await
+        .unwrap()
+        .unwrap();
+    for (at, device, city) in [(100, Some("laptop"), Some("London")), (200, None, None)] {
+        credential.last_used_at = Some(at);
+        store
+            .authenticated(&AuthenticationWrite {
+                login: Some(login(&user, at, device, city)),
+                credential: credential.clone(),
+                session: None,
+                events: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.last_login(user.id).await.unwrap(),
+        Some(login(&user, 200, None, None))
+    );
+    assert!(store.device_known(user.id, "laptop").await.unwrap());
+    assert!(!store.device_known(user.id, "phone").await.unwrap());
+    let counts = store.activity(0).await.unwrap();
+    assert_eq!((counts.logins_passkey, counts.logins_sms), (2, 0));
+    assert_eq!(
+        (counts.active_users, counts.active_users_with_passkey),
+        (1, 1)
+    );
+    assert_eq!(store.activity(150).await.unwrap().logins_passkey, 1);
+}
+
+async fn decisions_take_feedback_only_when_they_exist(store: Arc<dyn Store>) {
+    let record = DecisionRecord {
+        id: "d-1".to_owned(),
+        point: "login".to_owned(),
+        user_id: None,
+        action: "step_up".to_owned(),
+        level: "MEDIUM".to_owned(),
+        decision: serde_json::json!({"reasons": [{"code": "new_country"}]}),
+        facts: serde_json::json!({"geo": {"country": "US"}}),
+        policy_version: "test".to_owned(),
+        created_at: 10,
+    };
+    store.record_decision(&record).await.unwrap();
+    let events = [test_event("risk.feedback", None, 11)];
+    assert!(
+        store
+            .record_feedback("d-1", "wrong", 11, &events)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .record_feedback("d-2", "wrong", 11, &events)
+            .await
+            .unwrap()
+    );
+    assert_eq!(kinds(&all_events(store.as_ref()).await), ["risk.feedback"]);
+    let err = store.record_decision(&record).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+}
+
+async fn sms_sign_in_is_single_use_and_counts(store: Arc<dyn Store>) {
+    let user = test_user("texter", 1);
+    store.create_user(&user, &[]).await.unwrap();
+    let sms = |id: &str, prefix: &str, status: &str, reason: Option<&str>| SmsRecord {
+        id: id.to_owned(),
+        user_id: Some(user.id),
+        phone_hash: [3; 32],
+        country: Some("GB".to_owned()),
+        prefix: prefix.to_owned(),
+        status: status.to_owned(),
+        reason: reason.map(str::to_owned),
+        price_micros: 40_000,
+        created_at: 100,
+    };
+    store
+        .record_sms(&sms("m-1", "+44770090", "sent", None), &[])
+        .await
+        .unwrap();
+    store
+        .record_sms(&sms("m-2", "+44770090", "sent", None), &[])
+        .await
+        .unwrap();
+    store
+        .record_sms(
+            &sms("m-3", "+88216000", "blocked", Some("sms_prefix_blocked")),
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut session = test_session("s-sms", &user, None);
+    session.acr = "urn:anshin:acr:sms".to_owned();
+    let write = SmsSignIn {
+        sms_id: "m-1".to_owned(),
+        session,
+        login: LoginRecord {
+            method: "sms".to_owned(),
+            ..login(&user, 120, None, None)
+        },
+        nudge: true,
+        events: vec![test_event("signin.succeeded", Some(user.id), 120)],
+    };
+    assert!(store.sms_signed_in(&write).await.unwrap());
+    let again = SmsSignIn {
+        session: test_session("s-sms-2", &user, None),
+        ..write.clone()
+    };
+    assert!(
+        !store.sms_signed_in(&again).await.unwrap(),
+        "a code signs in once"
+    );
+    assert!(
+        store.session("s-sms-2").await.unwrap().is_none(),
+        "nothing written"
+    );
+    // Blocked sends never sign in.
+    let blocked = SmsSignIn {
+        sms_id: "m-3".to_owned(),
+        session: test_session("s-sms-3", &user, None),
+        ..write.clone()
+    };
+    assert!(!store.sms_signed_in(&blocked).await.unwrap());
+
+    // The passkey added in the SMS session converts its nudge.
+    store
+        .register(&RegistrationWrite {
+            nudge_session: Some("s-sms".to_owned()),
+            login: None,
+            new_user: None,
+            credential: test_credential(&user, &[9; 16], 130),
+            session: None,
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    let counts = store.activity(0).await.unwrap();
+    assert_eq!(
+        (counts.sms_sent, counts.sms_verified, counts.sms_cost_micros),
+        (2, 1, 80_000)
+    );
+    assert_eq!(
+        (
+            counts.logins_sms,
+            counts.nudges_shown,
+            counts.nudges_converted
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(
+        counts.blocked,
+        [BlockedStats {
+            reason: "sms_prefix_blocked".to_owned(),
+            count: 1,
+            cost_micros: 40_000
+        }]
+    );
+    assert_eq!(
+        counts.prefixes,
+        [
+            PrefixStats {
+                prefix: "+44770090".to_owned(),
+                sent: 2,
+                verified: 1
+            },
+            PrefixStats {
+                prefix: "+88216000".to_owned(),
+                sent: 0,
+                verified: 0
+            },
+        ]
+    );
+    store
+        .push_dev_sms("+447700900123", "code 123456", 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.dev_sms("+447700900123").await.unwrap(),
+        ["code 123456"]
+    );
+    assert!(store.dev_sms("+447700900999").await.unwrap().is_empty());
 }
 
 /// Every event in the store (the tests write fewer than 1000).
@@ -112,6 +370,8 @@ fn registration(name: &str, credential_byte: u8, created_at: i64) -> Registratio
     let user = test_user(name, created_at);
     let credential = test_credential(&user, &[credential_byte; 16], created_at);
     RegistrationWrite {
+        nudge_session: None,
+        login: None,
         new_user: Some(user),
         credential,
         session: None,
@@ -291,6 +551,8 @@ async fn register_with_new_user_session_and_events(store: Arc<dyn Store>) {
     let second = test_credential(&user, &[2; 16], 1_700_000_100);
     store
         .register(&RegistrationWrite {
+            nudge_session: None,
+            login: None,
             new_user: None,
             credential: second.clone(),
             session: None,
@@ -348,6 +610,8 @@ async fn register_duplicate_credential_writes_nothing(store: Arc<dyn Store>) {
 async fn register_for_missing_user_writes_nothing(store: Arc<dyn Store>) {
     let ghost = test_user("ghost", 1);
     let write = RegistrationWrite {
+        nudge_session: None,
+        login: None,
         new_user: None,
         credential: test_credential(&ghost, &[9; 16], 1),
         session: None,
@@ -407,6 +671,8 @@ async fn credential_round_trips(store: Arc<dyn Store>) {
     for credential in [&full, &minimal] {
         store
             .register(&RegistrationWrite {
+                nudge_session: None,
+                login: None,
                 new_user: None,
                 credential: credential.clone(),
                 session: None,
@@ -441,6 +707,8 @@ async fn credentials_of_oldest_first(store: Arc<dyn Store>) {
     for credential in [&c30, &c10, &theirs, &c20] {
         store
             .register(&RegistrationWrite {
+                nudge_session: None,
+                login: None,
                 new_user: None,
                 credential: credential.clone(),
                 session: None,
@@ -494,6 +762,7 @@ async fn authenticated_updates_counter_flags_and_last_use(store: Arc<dyn Store>)
     let event = test_event("signin.succeeded", Some(user.id), 2_000);
     store
         .authenticated(&AuthenticationWrite {
+            login: None,
             credential: tampered,
             session: Some(session.clone()),
             events: vec![event.clone()],
@@ -514,6 +783,7 @@ async fn authenticated_updates_counter_flags_and_last_use(store: Arc<dyn Store>)
     again.last_used_at = Some(3_000);
     store
         .authenticated(&AuthenticationWrite {
+            login: None,
             credential: again,
             session: None,
             events: Vec::new(),
@@ -536,6 +806,7 @@ async fn authenticated_is_atomic(store: Arc<dyn Store>) {
     let first = test_session("sid-1", &user, Some(&write.credential.record.id));
     store
         .authenticated(&AuthenticationWrite {
+            login: None,
             credential: write.credential.clone(),
             session: Some(first.clone()),
             events: Vec::new(),
@@ -552,6 +823,7 @@ async fn authenticated_is_atomic(store: Arc<dyn Store>) {
     clashing.acr = "other".to_owned();
     let err = store
         .authenticated(&AuthenticationWrite {
+            login: None,
             credential: bumped,
             session: Some(clashing),
             events: vec![test_event("signin.succeeded", Some(user.id), 9_999)],
@@ -580,6 +852,7 @@ async fn authenticated_with_deleted_credential_fails(store: Arc<dyn Store>) {
 
     let err = store
         .authenticated(&AuthenticationWrite {
+            login: None,
             credential: write.credential.clone(),
             session: Some(test_session(
                 "sid-1",
@@ -730,6 +1003,8 @@ async fn delete_user_cascades_but_keeps_events(store: Arc<dyn Store>) {
     let second = test_credential(&alice, &[2; 16], 1_001);
     store
         .register(&RegistrationWrite {
+            nudge_session: None,
+            login: None,
             new_user: None,
             credential: second.clone(),
             session: Some(test_session("sid-2", &alice, None)),
@@ -1011,6 +1286,7 @@ async fn concurrent_writes_all_succeed(store: Arc<dyn Store>) {
                 store.register(&write).await.unwrap();
                 store
                     .authenticated(&AuthenticationWrite {
+                        login: None,
                         credential: write.credential,
                         session: None,
                         events: vec![test_event("signin.succeeded", Some(user.id), 2)],

@@ -260,6 +260,7 @@ pub fn test_session(id: &str, user: &User, credential: Option<&CredentialId>) ->
         created_at: 1_700_000_000,
         expires_at: 1_700_003_600,
         revoked_at: None,
+        levels: [("phr".to_owned(), 1_700_000_000)].into_iter().collect(),
     }
 }
 
