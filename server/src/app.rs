@@ -233,16 +233,19 @@ impl AppState {
             tokens.derived_secret("sms"),
         ));
         let accounts = Arc::new(AccountService::new(store.clone()));
-        let ceremonies = Arc::new(CeremonyService::new(
-            Arc::new(rp),
-            Arc::new(policy),
-            store.clone(),
-            ephemeral.clone(),
-            tokens.clone(),
-            config.clone(),
-            metrics.clone(),
-            risk.clone(),
-        ));
+        let ceremonies = Arc::new(
+            CeremonyService::new(
+                Arc::new(rp),
+                Arc::new(policy),
+                store.clone(),
+                ephemeral.clone(),
+                tokens.clone(),
+                config.clone(),
+                metrics.clone(),
+                risk.clone(),
+            )
+            .with_metadata(metadata.clone()),
+        );
         let api_keys = Arc::new(ApiKeys::load(&config.api_keys, store.as_ref()).await?);
         let fido2 = if config.fido2_profile {
             Some(Arc::new(crate::http::fido2::Fido2Profile::new(

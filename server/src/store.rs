@@ -370,6 +370,15 @@ pub trait ActivityStore: Send + Sync {
         now: i64,
         events: &[NewEvent],
     ) -> StoreResult<bool>;
+    /// Revokes every open session of a user; returns how many.
+    async fn revoke_sessions_of(
+        &self,
+        user_id: Uuid,
+        now: i64,
+        events: &[NewEvent],
+    ) -> StoreResult<u64>;
+    /// The user a stored decision was about, if the decision exists and named one.
+    async fn decision_user(&self, decision_id: &str) -> StoreResult<Option<Uuid>>;
     /// Stores an SMS send attempt (sent or blocked) with its events.
     async fn record_sms(&self, record: &SmsRecord, events: &[NewEvent]) -> StoreResult<()>;
     /// Stores a sign-in by SMS: marks the SMS verified, opens the session, records the sign-in

@@ -77,6 +77,8 @@ pub struct CeremonyService {
     rp: Arc<RelyingParty>,
     policy: Arc<AttestationPolicy>,
     risk: Arc<RiskService>,
+    /// The metadata the attestation policy trusts, for authenticators' current status.
+    metadata: Option<Arc<webauthn_core::mds::Metadata>>,
     store: Arc<dyn Store>,
     ephemeral: Arc<dyn Ephemeral>,
     tokens: Arc<TokenService>,
@@ -148,6 +150,13 @@ fn to_value<T: Serialize>(value: &T) -> Result<serde_json::Value, ApiError> {
 }
 
 impl CeremonyService {
+    /// Uses a metadata BLOB for authenticators' current status (a risk signal at sign-in).
+    #[must_use]
+    pub fn with_metadata(mut self, metadata: Option<Arc<webauthn_core::mds::Metadata>>) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
     /// Keeps a pending ceremony in the ephemeral store and answers with its options.
     async fn put_ceremony<T: Serialize>(
         &self,
@@ -185,6 +194,7 @@ impl CeremonyService {
             rp,
             policy,
             risk,
+            metadata: None,
             store,
             ephemeral,
             tokens,
@@ -703,7 +713,11 @@ impl CeremonyService {
             counter_regressed: matches!(verified.counter, CounterVerdict::Regressed { .. }),
             user_verified: verified.user_verified,
             attestation_trusted: Some(stored.attestation.trusted),
-            authenticator_status: None,
+            authenticator_status: self.metadata.as_ref().and_then(|m| {
+                m.by_aaguid(&stored.record.aaguid)
+                    .and_then(|entry| entry.current_status(now_unix()))
+                    .map(|status| status.as_str().to_owned())
+            }),
             created_at: Some(stored.created_at),
         });
         let decided = self.risk.decide(&facts, Some(user_id)).await?;

@@ -382,15 +382,28 @@ impl RiskService {
             data: json!({"decision_id": decision_id, "label": label}),
             created_at: now,
         }];
-        if self
+        if !self
             .store
             .record_feedback(decision_id, label, now, &events)
             .await?
         {
-            Ok(())
-        } else {
-            Err(ApiError::not_found("no decision has this id"))
+            return Err(ApiError::not_found("no decision has this id"));
         }
+        // A confirmed compromise ends every session of the account at once.
+        if label == "confirmed_compromised"
+            && let Some(user_id) = self.store.decision_user(decision_id).await?
+        {
+            let events = [NewEvent {
+                kind: "session.revoked".to_owned(),
+                user_id: Some(user_id),
+                credential_id: None,
+                data: json!({"reason": "confirmed_compromised", "decision_id": decision_id}),
+                created_at: now,
+            }];
+            let revoked = self.store.revoke_sessions_of(user_id, now, &events).await?;
+            tracing::warn!(%user_id, revoked, "compromise confirmed: sessions revoked");
+        }
+        Ok(())
     }
 }
 

@@ -182,6 +182,45 @@ macro_rules! sqlx_activity_impl {
             }
 
             #[tracing::instrument(skip_all, fields(db = $backend))]
+            async fn revoke_sessions_of(
+                &self,
+                user_id: uuid::Uuid,
+                now: i64,
+                events: &[$crate::store::NewEvent],
+            ) -> $crate::store::StoreResult<u64> {
+                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                let revoked = sqlx::query(
+                    "UPDATE sessions SET revoked_at = $2 \
+                     WHERE user_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(uuid_arg(user_id))
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_sqlx)?
+                .rows_affected();
+                insert_events(&mut tx, events).await?;
+                tx.commit().await.map_err(map_sqlx)?;
+                Ok(revoked)
+            }
+
+            #[tracing::instrument(skip_all, fields(db = $backend))]
+            async fn decision_user(
+                &self,
+                decision_id: &str,
+            ) -> $crate::store::StoreResult<Option<uuid::Uuid>> {
+                let row = sqlx::query("SELECT user_id FROM risk_decisions WHERE id = $1")
+                    .bind(decision_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_sqlx)?;
+                match row {
+                    Some(row) => uuid_col_opt(&row, "user_id"),
+                    None => Ok(None),
+                }
+            }
+
+            #[tracing::instrument(skip_all, fields(db = $backend))]
             async fn record_sms(
                 &self,
                 record: &$crate::store::SmsRecord,

@@ -605,3 +605,34 @@ async fn risk_decisions_can_be_asked_for_and_corrected() {
         .await
         .assert_problem(400, "invalid_request");
 }
+
+#[tokio::test]
+async fn a_confirmed_compromise_ends_every_session_of_the_account() {
+    let server = server(|_| {}).await;
+    let mut authenticator = server.authenticator(37);
+    let registered = sign_up_from(&server, &mut authenticator, "vic", "192.0.2.40", "v").await;
+    let first = registered["session"]["token"].as_str().unwrap().to_owned();
+    let signed_in = sign_in_from(&server, &mut authenticator, "vic", "192.0.2.40", "v")
+        .await
+        .ok();
+    let second = signed_in["session"]["token"].as_str().unwrap().to_owned();
+    server
+        .post(
+            "/v1/risk/feedback",
+            Some(API_KEY),
+            &json!({"decision_id": signed_in["risk"]["decision_id"], "label": "confirmed_compromised"}),
+        )
+        .await;
+    for token in [first, second] {
+        let state = server
+            .post(
+                "/v1/sessions/introspect",
+                Some(API_KEY),
+                &json!({"token": token}),
+            )
+            .await
+            .ok();
+        assert_eq!(state["active"], false, "{state}");
+        assert_eq!(state["reason"], "revoked");
+    }
+}

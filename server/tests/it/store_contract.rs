@@ -99,6 +99,65 @@ contract! {
     sms_sign_in_is_single_use_and_counts
         => sqlite_sms_sign_in_is_single_use_and_counts,
            postgres_sms_sign_in_is_single_use_and_counts;
+    all_sessions_of_a_user_can_be_revoked
+        => sqlite_all_sessions_of_a_user_can_be_revoked,
+           postgres_all_sessions_of_a_user_can_be_revoked;
+}
+
+async fn all_sessions_of_a_user_can_be_revoked(store: Arc<dyn Store>) {
+    let user = test_user("compromised", 1);
+    let other = test_user("bystander", 1);
+    store.create_user(&user, &[]).await.unwrap();
+    store.create_user(&other, &[]).await.unwrap();
+    for (id, owner, byte) in [("c-1", &user, 1u8), ("c-2", &user, 2), ("c-3", &other, 3)] {
+        store
+            .register(&RegistrationWrite {
+                nudge_session: None,
+                login: None,
+                new_user: None,
+                credential: test_credential(owner, &[byte; 16], 2),
+                session: Some(test_session(id, owner, None)),
+                events: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .record_decision(&DecisionRecord {
+            id: "d-user".to_owned(),
+            point: "login".to_owned(),
+            user_id: Some(user.id),
+            action: "allow".to_owned(),
+            level: "LOW".to_owned(),
+            decision: serde_json::json!({}),
+            facts: serde_json::json!({}),
+            policy_version: "test".to_owned(),
+            created_at: 5,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.decision_user("d-user").await.unwrap(), Some(user.id));
+    assert_eq!(store.decision_user("d-none").await.unwrap(), None);
+    let events = [test_event("session.revoked", Some(user.id), 6)];
+    assert_eq!(
+        store.revoke_sessions_of(user.id, 6, &events).await.unwrap(),
+        2
+    );
+    assert_eq!(store.revoke_sessions_of(user.id, 7, &[]).await.unwrap(), 0);
+    for id in ["c-1", "c-2"] {
+        assert_eq!(
+            store.session(id).await.unwrap().unwrap().revoked_at,
+            Some(6)
+        );
+    }
+    assert_eq!(
+        store.session("c-3").await.unwrap().unwrap().revoked_at,
+        None
+    );
+    assert_eq!(
+        kinds(&all_events(store.as_ref()).await),
+        ["session.revoked"]
+    );
 }
 
 fn login(user: &User, at: i64, device: Option<&str>, city: Option<&str>) -> LoginRecord {
