@@ -13,6 +13,8 @@
 
 use std::fmt;
 
+pub mod side_by_side;
+
 use ring::rand::SystemRandom as RingRandom;
 use ring::signature::{
     self as rs, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _,
@@ -579,8 +581,12 @@ pub struct RecordedRegistration {
     pub policy: AttestationPolicy,
     /// The parsed response.
     pub response: RegistrationResponseJson,
+    /// The response's JSON text, as a client would send it.
+    pub response_json: Vec<u8>,
     /// The time of the ceremony.
     pub now: UnixTime,
+    /// The vector's trust anchors (DER), if it names some.
+    pub anchors: Vec<Vec<u8>>,
 }
 
 impl RecordedRegistration {
@@ -630,6 +636,8 @@ impl RecordedRegistration {
             .map_err(|e| FixtureError::new("starting the registration", e))?;
         let response = RegistrationResponseJson::from_json(&inputs["response"])
             .map_err(|e| FixtureError::new("parsing the response", e))?;
+        let response_json = serde_json::to_vec(&inputs["response"])
+            .map_err(|e| FixtureError::new("serializing the response", e))?;
         let anchors: Vec<Vec<u8>> = record["options"]["trust_anchors_pem"]
             .as_array()
             .into_iter()
@@ -648,14 +656,16 @@ impl RecordedRegistration {
         } else {
             AttestationPolicy::require_trusted()
                 .without_builtin_roots()
-                .with_trust_anchors(anchors)
+                .with_trust_anchors(anchors.clone())
         };
         Ok(Self {
             rp,
             state,
             policy,
             response,
+            response_json,
             now,
+            anchors,
         })
     }
 

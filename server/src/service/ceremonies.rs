@@ -581,13 +581,16 @@ impl CeremonyService {
         let (json, state) = match request.username.as_deref() {
             Some(name) if mediation != Mediation::Conditional => {
                 check_name("username", name, MAX_NAME_CHARS)?;
-                self.risk.note_attempt(context.ip, name).await;
                 let user = self.store.user_by_name(name).await?;
                 let credentials = match &user {
                     Some(user) => self.store.credentials_of(user.id).await?,
                     None => Vec::new(),
                 };
                 if credentials.is_empty() {
+                    // A name that cannot sign in: probing or spraying counts it against the
+                    // address (names that sign in do not, so that many people behind one
+                    // NAT are not mistaken for a sprayer).
+                    self.risk.note_attempt(context.ip, name).await;
                     // Same shape as for a real user, so that the answer does not say whether
                     // the name exists.
                     self.rp
@@ -669,6 +672,9 @@ impl CeremonyService {
                 self.count_failure(&failures_key, &lock_key).await;
                 // The account's counter (the same key the risk engine reads) is kept above.
                 self.risk.count_failure(context.ip, None).await;
+                self.risk
+                    .note_attempt(context.ip, &user_id.to_string())
+                    .await;
                 let mut events = vec![event(
                     "signin.failed",
                     Some(user_id),

@@ -56,6 +56,16 @@ impl PostgresStore {
             .map_err(map_sqlx)?;
         Ok(Self { pool })
     }
+
+    /// PostgreSQL queues concurrent writers itself: nothing to wait for here (the SQLite
+    /// store's counterpart serializes its writers).
+    #[allow(
+        clippy::unused_async,
+        reason = "the same call as the SQLite store's, in the shared store code"
+    )]
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
+    }
 }
 
 type Db = sqlx::Postgres;
