@@ -46,6 +46,8 @@ use webauthn_core::{
     CreationOptionsJson, RequestOptionsJson, UserVerificationRequirement, base64url,
 };
 
+use crate::pki::AttestationCertificate;
+
 /// The four fixture RSA keys (2048-bit, PKCS#8 DER), see `conformance/testdata/rsa/README.md`.
 const RSA_KEYS: [&[u8]; 4] = [
     include_bytes!("../testdata/rsa/rsa2048-0.pk8"),
@@ -65,6 +67,7 @@ mod flag {
     pub(super) const BE: u8 = 0x08;
     pub(super) const BS: u8 = 0x10;
     pub(super) const AT: u8 = 0x40;
+    pub(super) const ED: u8 = 0x80;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -188,18 +191,45 @@ pub enum Attestation {
     /// `fmt: "packed"` self attestation, `attStmt: { alg, sig }` signed with the credential
     /// private key (§8.2).
     PackedSelf,
+    /// `fmt: "packed"` full (basic) attestation, `attStmt: { alg: -7, sig, x5c }` signed with
+    /// the attestation key of [`VirtualAuthenticator::with_attestation_certificate`] (§8.2).
+    PackedFull,
+    /// `fmt: "fido-u2f"`, `attStmt: { sig, x5c: [attestation certificate] }` over the U2F
+    /// registration data (§8.6); needs an ES256 credential and an attestation certificate.
+    FidoU2f,
 }
 
 impl Attestation {
-    /// Both statements.
-    pub const ALL: [Self; 2] = [Self::None, Self::PackedSelf];
+    /// Every statement: the first two need no attestation certificate.
+    pub const ALL: [Self; 4] = [
+        Self::None,
+        Self::PackedSelf,
+        Self::PackedFull,
+        Self::FidoU2f,
+    ];
 
     /// The attestation statement format identifier.
     #[must_use]
     pub const fn fmt(self) -> &'static str {
         match self {
             Self::None => "none",
-            Self::PackedSelf => "packed",
+            Self::PackedSelf | Self::PackedFull => "packed",
+            Self::FidoU2f => "fido-u2f",
+        }
+    }
+
+    /// Whether the statement is signed with an attestation certificate's key.
+    #[must_use]
+    pub const fn needs_certificate(self) -> bool {
+        matches!(self, Self::PackedFull | Self::FidoU2f)
+    }
+
+    /// The `attestation` conveyance preference a relying party asks for to get it.
+    #[must_use]
+    pub const fn conveyance(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::PackedSelf | Self::PackedFull | Self::FidoU2f => "direct",
         }
     }
 }
@@ -253,6 +283,9 @@ pub struct CredentialOptions {
     pub transports: Vec<String>,
     /// `authenticatorAttachment` (`platform` or `cross-platform`), if the client reports it.
     pub authenticator_attachment: Option<String>,
+    /// ED: the authenticator appends extension outputs (`{"example.extension": true}`) to its
+    /// authenticator data (§6.1) in every response.
+    pub extension_data: bool,
 }
 
 impl Default for CredentialOptions {
@@ -271,6 +304,7 @@ impl Default for CredentialOptions {
             discoverable: true,
             transports: vec!["internal".to_owned(), "hybrid".to_owned()],
             authenticator_attachment: Some("platform".to_owned()),
+            extension_data: false,
         }
     }
 }
@@ -462,10 +496,90 @@ pub enum Mutation {
     ResponseIdNotCredentialId,
     /// `id` differs from `rawId` (§5.1: `id` is the base64url encoding of `rawId`).
     IdDiffersFromRawId,
+
+    // --- The wire structure (§5.8.1 client data, §6.5.4 attestation object, §8 statements).
+    // Each one is in [`Mutation::STRUCTURE`], not in [`Mutation::ALL`].
+    /// `clientDataJSON.type` is absent.
+    ClientDataTypeMissing,
+    /// `clientDataJSON.type` is a number.
+    ClientDataTypeNotString,
+    /// `clientDataJSON.type` is `""`.
+    ClientDataTypeEmpty,
+    /// `clientDataJSON.type` is neither ceremony's (`"webauthn.anshin"`).
+    ClientDataTypeUnknown,
+    /// `clientDataJSON.challenge` is absent.
+    ChallengeMissing,
+    /// `clientDataJSON.challenge` is a number.
+    ChallengeNotString,
+    /// `clientDataJSON.challenge` is `""`.
+    ChallengeEmpty,
+    /// `clientDataJSON.challenge` is standard base64 with padding, not base64url.
+    ChallengeNotBase64url,
+    /// `clientDataJSON.origin` is absent.
+    OriginMissing,
+    /// `clientDataJSON.origin` is a number.
+    OriginNotString,
+    /// `clientDataJSON.origin` is `""`.
+    OriginEmpty,
+    /// `clientDataJSON.tokenBinding` is a string, not a `TokenBinding` dictionary.
+    TokenBindingNotObject,
+    /// `clientDataJSON.tokenBinding` has no `status`.
+    TokenBindingStatusMissing,
+    /// `clientDataJSON.tokenBinding.status` is not present/supported/not-supported.
+    TokenBindingStatusInvalid,
+    /// The attestation object is a CBOR array, not a map.
+    AttestationObjectNotMap,
+    /// The attestation object has no `fmt`.
+    FmtMissing,
+    /// `fmt` is a number.
+    FmtNotString,
+    /// `fmt` is a format nobody registered (`"anshin-unknown"`).
+    FmtUnknown,
+    /// The attestation object has no `attStmt`.
+    AttStmtMissing,
+    /// `attStmt` is a text string.
+    AttStmtNotMap,
+    /// The attestation object has no `authData`.
+    AuthDataMissing,
+    /// `authData` is a text string.
+    AuthDataNotBytes,
+    /// `authData` is the empty byte string.
+    AuthDataEmpty,
+    /// AT is clear and the attested credential data is left out.
+    OmitAttestedCredentialData,
+    /// AT is set but the attested credential data is left out.
+    AttestedCredentialDataMissing,
+    /// `attStmt` is the empty map (packed, fido-u2f).
+    AttStmtEmpty,
+    /// `attStmt.alg` is absent (packed).
+    AlgMissing,
+    /// `attStmt.alg` is a text string (packed).
+    AlgNotNumber,
+    /// `attStmt.sig` is absent.
+    SigMissing,
+    /// `attStmt.sig` is a text string.
+    SigNotBytes,
+    /// `attStmt.sig` is the empty byte string.
+    SigEmpty,
+    /// `attStmt.x5c` is absent from a statement that needs it (fido-u2f; packed full then
+    /// reads as self attestation with the wrong key).
+    X5cMissing,
+    /// `attStmt.x5c` is a byte string, not an array.
+    X5cNotArray,
+    /// `attStmt.x5c` is the empty array.
+    X5cEmpty,
+    /// `attStmt.x5c` lists the intermediate before the attestation certificate.
+    X5cWrongOrder,
+    /// `attStmt.x5c` ends with the root certificate (the full chain).
+    X5cWithRoot,
+    /// The packed full statement is signed with the credential key instead of the
+    /// attestation key (x5c\[0\]).
+    SignedWithCredentialKey,
 }
 
 impl Mutation {
-    /// Every mutation.
+    /// Every mutation that breaks one verification step of §7.1 or §7.2 (the wire-structure
+    /// mutations are in [`Self::STRUCTURE`]).
     pub const ALL: [Self; 23] = [
         Self::WrongType,
         Self::WrongChallenge,
@@ -492,9 +606,104 @@ impl Mutation {
         Self::IdDiffersFromRawId,
     ];
 
+    /// Every mutation of the wire structure: client data members, the attestation object's
+    /// CBOR, the statements' members and certificate lists.
+    pub const STRUCTURE: [Self; 37] = [
+        Self::ClientDataTypeMissing,
+        Self::ClientDataTypeNotString,
+        Self::ClientDataTypeEmpty,
+        Self::ClientDataTypeUnknown,
+        Self::ChallengeMissing,
+        Self::ChallengeNotString,
+        Self::ChallengeEmpty,
+        Self::ChallengeNotBase64url,
+        Self::OriginMissing,
+        Self::OriginNotString,
+        Self::OriginEmpty,
+        Self::TokenBindingNotObject,
+        Self::TokenBindingStatusMissing,
+        Self::TokenBindingStatusInvalid,
+        Self::AttestationObjectNotMap,
+        Self::FmtMissing,
+        Self::FmtNotString,
+        Self::FmtUnknown,
+        Self::AttStmtMissing,
+        Self::AttStmtNotMap,
+        Self::AuthDataMissing,
+        Self::AuthDataNotBytes,
+        Self::AuthDataEmpty,
+        Self::OmitAttestedCredentialData,
+        Self::AttestedCredentialDataMissing,
+        Self::AttStmtEmpty,
+        Self::AlgMissing,
+        Self::AlgNotNumber,
+        Self::SigMissing,
+        Self::SigNotBytes,
+        Self::SigEmpty,
+        Self::X5cMissing,
+        Self::X5cNotArray,
+        Self::X5cEmpty,
+        Self::X5cWrongOrder,
+        Self::X5cWithRoot,
+        Self::SignedWithCredentialKey,
+    ];
+
+    /// Whether the mutation changes `clientDataJSON`'s members.
+    const fn is_client_data_structure(self) -> bool {
+        matches!(
+            self,
+            Self::ClientDataTypeMissing
+                | Self::ClientDataTypeNotString
+                | Self::ClientDataTypeEmpty
+                | Self::ClientDataTypeUnknown
+                | Self::ChallengeMissing
+                | Self::ChallengeNotString
+                | Self::ChallengeEmpty
+                | Self::ChallengeNotBase64url
+                | Self::OriginMissing
+                | Self::OriginNotString
+                | Self::OriginEmpty
+                | Self::TokenBindingNotObject
+                | Self::TokenBindingStatusMissing
+                | Self::TokenBindingStatusInvalid
+        )
+    }
+
     /// Whether the mutation applies to a registration with this attestation.
     #[must_use]
     pub const fn applies_to_registration(self, attestation: Attestation) -> bool {
+        if self.is_client_data_structure() {
+            return true;
+        }
+        match self {
+            Self::AttestationObjectNotMap
+            | Self::FmtMissing
+            | Self::FmtNotString
+            | Self::FmtUnknown
+            | Self::AttStmtMissing
+            | Self::AttStmtNotMap
+            | Self::AuthDataMissing
+            | Self::AuthDataNotBytes
+            | Self::AuthDataEmpty
+            | Self::OmitAttestedCredentialData
+            | Self::AttestedCredentialDataMissing => return true,
+            Self::AttStmtEmpty | Self::SigMissing | Self::SigNotBytes | Self::SigEmpty => {
+                return !matches!(attestation, Attestation::None);
+            }
+            Self::AlgMissing | Self::AlgNotNumber => {
+                return matches!(
+                    attestation,
+                    Attestation::PackedSelf | Attestation::PackedFull
+                );
+            }
+            Self::X5cMissing | Self::X5cNotArray | Self::X5cEmpty => {
+                return attestation.needs_certificate();
+            }
+            Self::X5cWrongOrder | Self::X5cWithRoot | Self::SignedWithCredentialKey => {
+                return matches!(attestation, Attestation::PackedFull);
+            }
+            _ => {}
+        }
         match self {
             Self::WrongType
             | Self::WrongChallenge
@@ -510,8 +719,12 @@ impl Mutation {
             | Self::AlgorithmNotRequested
             | Self::ResponseIdNotCredentialId
             | Self::IdDiffersFromRawId => true,
-            Self::FlipSignatureByte | Self::AttestationAlgMismatch => {
-                matches!(attestation, Attestation::PackedSelf)
+            Self::FlipSignatureByte => !matches!(attestation, Attestation::None),
+            Self::AttestationAlgMismatch => {
+                matches!(
+                    attestation,
+                    Attestation::PackedSelf | Attestation::PackedFull
+                )
             }
             Self::NoneAttestationWithStatement => matches!(attestation, Attestation::None),
             Self::BackupEligibilityChanged
@@ -519,13 +732,53 @@ impl Mutation {
             | Self::SignatureByAnotherKey
             | Self::CounterNotIncreased
             | Self::UserHandleOfAnotherUser
-            | Self::OmitUserHandle => false,
+            | Self::OmitUserHandle
+            | Self::ClientDataTypeMissing
+            | Self::ClientDataTypeNotString
+            | Self::ClientDataTypeEmpty
+            | Self::ClientDataTypeUnknown
+            | Self::ChallengeMissing
+            | Self::ChallengeNotString
+            | Self::ChallengeEmpty
+            | Self::ChallengeNotBase64url
+            | Self::OriginMissing
+            | Self::OriginNotString
+            | Self::OriginEmpty
+            | Self::TokenBindingNotObject
+            | Self::TokenBindingStatusMissing
+            | Self::TokenBindingStatusInvalid
+            | Self::AttestationObjectNotMap
+            | Self::FmtMissing
+            | Self::FmtNotString
+            | Self::FmtUnknown
+            | Self::AttStmtMissing
+            | Self::AttStmtNotMap
+            | Self::AuthDataMissing
+            | Self::AuthDataNotBytes
+            | Self::AuthDataEmpty
+            | Self::OmitAttestedCredentialData
+            | Self::AttestedCredentialDataMissing
+            | Self::AttStmtEmpty
+            | Self::AlgMissing
+            | Self::AlgNotNumber
+            | Self::SigMissing
+            | Self::SigNotBytes
+            | Self::SigEmpty
+            | Self::X5cMissing
+            | Self::X5cNotArray
+            | Self::X5cEmpty
+            | Self::X5cWrongOrder
+            | Self::X5cWithRoot
+            | Self::SignedWithCredentialKey => false,
         }
     }
 
     /// Whether the mutation applies to an assertion.
     #[must_use]
     pub const fn applies_to_authentication(self) -> bool {
+        if self.is_client_data_structure() {
+            return true;
+        }
         match self {
             Self::WrongType
             | Self::WrongChallenge
@@ -549,7 +802,44 @@ impl Mutation {
             | Self::AlgorithmNotRequested
             | Self::AttestationAlgMismatch
             | Self::NoneAttestationWithStatement
-            | Self::ResponseIdNotCredentialId => false,
+            | Self::ResponseIdNotCredentialId
+            | Self::ClientDataTypeMissing
+            | Self::ClientDataTypeNotString
+            | Self::ClientDataTypeEmpty
+            | Self::ClientDataTypeUnknown
+            | Self::ChallengeMissing
+            | Self::ChallengeNotString
+            | Self::ChallengeEmpty
+            | Self::ChallengeNotBase64url
+            | Self::OriginMissing
+            | Self::OriginNotString
+            | Self::OriginEmpty
+            | Self::TokenBindingNotObject
+            | Self::TokenBindingStatusMissing
+            | Self::TokenBindingStatusInvalid
+            | Self::AttestationObjectNotMap
+            | Self::FmtMissing
+            | Self::FmtNotString
+            | Self::FmtUnknown
+            | Self::AttStmtMissing
+            | Self::AttStmtNotMap
+            | Self::AuthDataMissing
+            | Self::AuthDataNotBytes
+            | Self::AuthDataEmpty
+            | Self::OmitAttestedCredentialData
+            | Self::AttestedCredentialDataMissing
+            | Self::AttStmtEmpty
+            | Self::AlgMissing
+            | Self::AlgNotNumber
+            | Self::SigMissing
+            | Self::SigNotBytes
+            | Self::SigEmpty
+            | Self::X5cMissing
+            | Self::X5cNotArray
+            | Self::X5cEmpty
+            | Self::X5cWrongOrder
+            | Self::X5cWithRoot
+            | Self::SignedWithCredentialKey => false,
         }
     }
 }
@@ -868,6 +1158,8 @@ enum Cbor {
     Negative(u64),
     Bytes(Vec<u8>),
     Text(String),
+    Array(Vec<Self>),
+    Bool(bool),
     Map(Vec<(Self, Self)>),
 }
 
@@ -902,6 +1194,13 @@ impl Cbor {
                 head(out, 3, len_u64(t.len()));
                 out.extend_from_slice(t.as_bytes());
             }
+            Self::Array(items) => {
+                head(out, 4, len_u64(items.len()));
+                for item in items {
+                    item.write(out);
+                }
+            }
+            Self::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
             Self::Map(entries) => {
                 let mut encoded: Vec<(Vec<u8>, Vec<u8>)> = entries
                     .iter()
@@ -1036,6 +1335,7 @@ pub struct VirtualAuthenticator {
     rng: SplitMix64,
     origin: Option<String>,
     credentials: Vec<VirtualCredential>,
+    attestation_certificate: Option<AttestationCertificate>,
 }
 
 impl VirtualAuthenticator {
@@ -1048,7 +1348,16 @@ impl VirtualAuthenticator {
             rng: SplitMix64::new(seed),
             origin: None,
             credentials: Vec::new(),
+            attestation_certificate: None,
         }
+    }
+
+    /// The attestation certificate (and its chain) that signs [`Attestation::PackedFull`] and
+    /// [`Attestation::FidoU2f`] statements, as a batch of authenticators shares one.
+    #[must_use]
+    pub fn with_attestation_certificate(mut self, certificate: AttestationCertificate) -> Self {
+        self.attestation_certificate = Some(certificate);
+        self
     }
 
     /// The origin the client reports in `clientDataJSON` (default: `https://<RP ID>`).
@@ -1177,45 +1486,155 @@ impl VirtualAuthenticator {
         attested.extend_from_slice(&id_len.to_be_bytes());
         attested.extend_from_slice(&id);
         attested.extend_from_slice(&cose_public_key);
-        let authenticator_data =
-            authenticator_data(&request.rp_id, flags, sign_count, &attested, mutations);
+        if has(Mutation::OmitAttestedCredentialData) {
+            flags &= !flag::AT;
+            attested.clear();
+        }
+        if has(Mutation::AttestedCredentialDataMissing) {
+            attested.clear();
+        }
+        let authenticator_data = authenticator_data(
+            &request.rp_id,
+            flags,
+            sign_count,
+            &attested,
+            options,
+            mutations,
+        );
 
-        // The attestation statement (§8.7 none, §8.2 packed self attestation).
+        // The attestation statement (§8.7 none, §8.2 packed, §8.6 fido-u2f).
         let mut signed = authenticator_data.clone();
         signed.extend_from_slice(&client_data_hash);
-        let att_stmt = match options.attestation {
-            Attestation::None if has(Mutation::NoneAttestationWithStatement) => Cbor::Map(vec![
-                (Cbor::text("alg"), Cbor::int(algorithm.cose())),
-                (Cbor::text("sig"), Cbor::Bytes(key.sign(&signed)?)),
-            ]),
-            Attestation::None => Cbor::Map(Vec::new()),
-            Attestation::PackedSelf => {
+        let certificate = if options.attestation.needs_certificate() {
+            Some(
+                self.attestation_certificate
+                    .clone()
+                    .ok_or(Error::InvalidOptions(
+                        "this attestation needs with_attestation_certificate",
+                    ))?,
+            )
+        } else {
+            None
+        };
+        let mut statement: Vec<(&str, Cbor)> = match (options.attestation, &certificate) {
+            (Attestation::None, _) if has(Mutation::NoneAttestationWithStatement) => vec![
+                ("alg", Cbor::int(algorithm.cose())),
+                ("sig", Cbor::Bytes(key.sign(&signed)?)),
+            ],
+            (Attestation::PackedSelf, _) => {
                 let mut sig = key.sign(&signed)?;
                 if has(Mutation::FlipSignatureByte) {
                     self.flip_bit(&mut sig);
                 }
-                let alg = if has(Mutation::AttestationAlgMismatch) {
-                    Algorithm::ALL
-                        .into_iter()
-                        .find(|a| *a != algorithm)
-                        .map_or(-35, Algorithm::cose)
-                } else {
-                    algorithm.cose()
-                };
-                Cbor::Map(vec![
-                    (Cbor::text("alg"), Cbor::int(alg)),
-                    (Cbor::text("sig"), Cbor::Bytes(sig)),
-                ])
+                vec![
+                    ("alg", Cbor::int(self.statement_alg(algorithm, mutations))),
+                    ("sig", Cbor::Bytes(sig)),
+                ]
             }
+            (Attestation::PackedFull, Some(certificate)) => {
+                let mut sig = if has(Mutation::SignedWithCredentialKey) {
+                    key.sign(&signed)?
+                } else {
+                    certificate
+                        .leaf
+                        .key
+                        .sign_der(&signed)
+                        .map_err(|_| Error::Crypto("attestation signing failed"))?
+                };
+                if has(Mutation::FlipSignatureByte) {
+                    self.flip_bit(&mut sig);
+                }
+                let mut x5c = certificate.x5c();
+                if has(Mutation::X5cWrongOrder) {
+                    x5c.reverse();
+                }
+                if has(Mutation::X5cWithRoot) {
+                    x5c.push(certificate.root.clone());
+                }
+                let alg = if has(Mutation::AttestationAlgMismatch) {
+                    Algorithm::EdDsa.cose()
+                } else {
+                    Algorithm::Es256.cose()
+                };
+                vec![
+                    ("alg", Cbor::int(alg)),
+                    ("sig", Cbor::Bytes(sig)),
+                    (
+                        "x5c",
+                        Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
+                    ),
+                ]
+            }
+            (Attestation::FidoU2f, Some(certificate)) => {
+                // §8.6 verification step 5: 0x00 ‖ rpIdHash ‖ clientDataHash ‖ credentialId ‖
+                // publicKeyU2F (the uncompressed P-256 point).
+                let PrivateKey::Es256(credential_key) = &key else {
+                    return Err(Error::InvalidOptions("fido-u2f needs an ES256 credential"));
+                };
+                let point = credential_key.verifying_key().to_sec1_point(false);
+                let mut data = vec![0x00];
+                data.extend_from_slice(authenticator_data.get(..32).unwrap_or_default());
+                data.extend_from_slice(&client_data_hash);
+                data.extend_from_slice(&id);
+                data.extend_from_slice(point.as_bytes());
+                let mut sig = certificate
+                    .leaf
+                    .key
+                    .sign_der(&data)
+                    .map_err(|_| Error::Crypto("attestation signing failed"))?;
+                if has(Mutation::FlipSignatureByte) {
+                    self.flip_bit(&mut sig);
+                }
+                vec![
+                    ("sig", Cbor::Bytes(sig)),
+                    (
+                        "x5c",
+                        Cbor::Array(vec![Cbor::Bytes(certificate.leaf.der.clone())]),
+                    ),
+                ]
+            }
+            _ => Vec::new(),
         };
-        let attestation_object = Cbor::Map(vec![
-            (Cbor::text("fmt"), Cbor::text(options.attestation.fmt())),
-            (Cbor::text("attStmt"), att_stmt),
-            (
-                Cbor::text("authData"),
-                Cbor::Bytes(authenticator_data.clone()),
-            ),
-        ])
+        edit_statement(&mut statement, mutations);
+        let att_stmt = if has(Mutation::AttStmtNotMap) {
+            Cbor::text("packed")
+        } else {
+            Cbor::Map(
+                statement
+                    .into_iter()
+                    .map(|(k, v)| (Cbor::text(k), v))
+                    .collect(),
+            )
+        };
+        let fmt = if has(Mutation::FmtNotString) {
+            Cbor::int(1)
+        } else if has(Mutation::FmtUnknown) {
+            Cbor::text("anshin-unknown")
+        } else {
+            Cbor::text(options.attestation.fmt())
+        };
+        let auth_data = if has(Mutation::AuthDataNotBytes) {
+            Cbor::text("authData")
+        } else if has(Mutation::AuthDataEmpty) {
+            Cbor::Bytes(Vec::new())
+        } else {
+            Cbor::Bytes(authenticator_data.clone())
+        };
+        let mut members = Vec::with_capacity(3);
+        if !has(Mutation::FmtMissing) {
+            members.push((Cbor::text("fmt"), fmt));
+        }
+        if !has(Mutation::AttStmtMissing) {
+            members.push((Cbor::text("attStmt"), att_stmt));
+        }
+        if !has(Mutation::AuthDataMissing) {
+            members.push((Cbor::text("authData"), auth_data));
+        }
+        let attestation_object = if has(Mutation::AttestationObjectNotMap) {
+            Cbor::Array(members.into_iter().map(|(_, v)| v).collect())
+        } else {
+            Cbor::Map(members)
+        }
         .encode();
 
         // The client's JSON (§5.1.8 RegistrationResponseJSON).
@@ -1300,7 +1719,7 @@ impl VirtualAuthenticator {
             flags |= flag::AT;
         }
         let authenticator_data =
-            authenticator_data(&request.rp_id, flags, sign_count, &[], mutations);
+            authenticator_data(&request.rp_id, flags, sign_count, &[], &options, mutations);
 
         let mut signed = authenticator_data.clone();
         signed.extend_from_slice(&client_data_hash);
@@ -1371,6 +1790,20 @@ impl VirtualAuthenticator {
         })
     }
 
+    /// The `alg` of a self-attestation statement: the credential's, or another with
+    /// [`Mutation::AttestationAlgMismatch`].
+    fn statement_alg(&self, algorithm: Algorithm, mutations: &[Mutation]) -> i64 {
+        let _ = self;
+        if mutations.contains(&Mutation::AttestationAlgMismatch) {
+            Algorithm::ALL
+                .into_iter()
+                .find(|a| *a != algorithm)
+                .map_or(-35, Algorithm::cose)
+        } else {
+            algorithm.cose()
+        }
+    }
+
     /// The credential an assertion uses, as an index into `credentials`.
     fn select(&self, request: &AuthenticationRequest) -> Option<usize> {
         if request.allow_credentials.is_empty() {
@@ -1429,6 +1862,9 @@ impl VirtualAuthenticator {
             text.push_str(&json_string(ATTACKER_ORIGIN));
         }
         text.push('}');
+        if mutations.iter().any(|m| m.is_client_data_structure()) {
+            return edit_client_data(&text, mutations);
+        }
         text.into_bytes()
     }
 
@@ -1508,11 +1944,15 @@ impl VirtualAuthenticator {
 /// RP ID hash and trailing-byte mutations applied.
 fn authenticator_data(
     rp_id: &str,
-    flags: u8,
+    mut flags: u8,
     sign_count: u32,
     attested: &[u8],
+    options: &CredentialOptions,
     mutations: &[Mutation],
 ) -> Vec<u8> {
+    if options.extension_data {
+        flags |= flag::ED;
+    }
     let rp_id = if mutations.contains(&Mutation::WrongRpIdHash) {
         ATTACKER_RP_ID
     } else {
@@ -1523,10 +1963,113 @@ fn authenticator_data(
     data.push(flags);
     data.extend_from_slice(&sign_count.to_be_bytes());
     data.extend_from_slice(attested);
+    if options.extension_data {
+        data.extend(Cbor::Map(vec![(Cbor::text("example.extension"), Cbor::Bool(true))]).encode());
+    }
     if mutations.contains(&Mutation::TrailingAuthDataByte) {
         data.push(0x00);
     }
     data
+}
+
+/// Applies the client data member mutations (§5.8.1) to Chromium-shaped client data.
+fn edit_client_data(text: &str, mutations: &[Mutation]) -> Vec<u8> {
+    let Ok(Value::Object(mut members)) = serde_json::from_str::<Value>(text) else {
+        return text.as_bytes().to_vec();
+    };
+    for mutation in mutations {
+        match mutation {
+            Mutation::ClientDataTypeMissing => {
+                members.remove("type");
+            }
+            Mutation::ClientDataTypeNotString => {
+                members.insert("type".into(), json!(1469));
+            }
+            Mutation::ClientDataTypeEmpty => {
+                members.insert("type".into(), json!(""));
+            }
+            Mutation::ClientDataTypeUnknown => {
+                members.insert("type".into(), json!("webauthn.anshin"));
+            }
+            Mutation::ChallengeMissing => {
+                members.remove("challenge");
+            }
+            Mutation::ChallengeNotString => {
+                members.insert("challenge".into(), json!(1469));
+            }
+            Mutation::ChallengeEmpty => {
+                members.insert("challenge".into(), json!(""));
+            }
+            Mutation::ChallengeNotBase64url => {
+                let challenge = members
+                    .get("challenge")
+                    .and_then(Value::as_str)
+                    .and_then(|c| base64url::decode(c).ok())
+                    .unwrap_or_default();
+                let mut standard = base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD_NO_PAD,
+                    challenge,
+                );
+                // Make sure the standard alphabet shows, whatever the challenge bytes.
+                standard.push_str("+/==");
+                members.insert("challenge".into(), json!(standard));
+            }
+            Mutation::OriginMissing => {
+                members.remove("origin");
+            }
+            Mutation::OriginNotString => {
+                members.insert("origin".into(), json!(1469));
+            }
+            Mutation::OriginEmpty => {
+                members.insert("origin".into(), json!(""));
+            }
+            Mutation::TokenBindingNotObject => {
+                members.insert("tokenBinding".into(), json!("present"));
+            }
+            Mutation::TokenBindingStatusMissing => {
+                members.insert("tokenBinding".into(), json!({"id": "AAEC"}));
+            }
+            Mutation::TokenBindingStatusInvalid => {
+                members.insert("tokenBinding".into(), json!({"status": "anshin"}));
+            }
+            _ => {}
+        }
+    }
+    Value::Object(members).to_string().into_bytes()
+}
+
+/// Applies the statement-member mutations to a statement's members.
+fn edit_statement(statement: &mut Vec<(&str, Cbor)>, mutations: &[Mutation]) {
+    let has = |m: Mutation| mutations.contains(&m);
+    if has(Mutation::AttStmtEmpty) {
+        statement.clear();
+    }
+    let mut remove = |name: &str| statement.retain(|(k, _)| *k != name);
+    if has(Mutation::AlgMissing) {
+        remove("alg");
+    }
+    if has(Mutation::SigMissing) {
+        remove("sig");
+    }
+    if has(Mutation::X5cMissing) {
+        remove("x5c");
+    }
+    for (name, value) in statement.iter_mut() {
+        match *name {
+            "alg" if has(Mutation::AlgNotNumber) => *value = Cbor::text("ES256"),
+            "sig" if has(Mutation::SigNotBytes) => *value = Cbor::text("signature"),
+            "sig" if has(Mutation::SigEmpty) => *value = Cbor::Bytes(Vec::new()),
+            "x5c" if has(Mutation::X5cEmpty) => *value = Cbor::Array(Vec::new()),
+            "x5c" if has(Mutation::X5cNotArray) => {
+                let first = match value {
+                    Cbor::Array(items) => items.first().cloned(),
+                    _ => None,
+                };
+                *value = first.unwrap_or(Cbor::Bytes(Vec::new()));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A credential id that differs from `id` in its last bit.

@@ -1,0 +1,387 @@
+//! The generated PKI against webauthn-core: every attestation the virtual authenticator signs
+//! with it is accepted (and trusted through the generated roots or metadata), every
+//! wire-structure mutation is refused with its error code, and the generated metadata BLOB
+//! verifies, while its broken variants do not.
+
+use std::sync::Arc;
+
+use webauthn_core::mds::{MdsError, Metadata};
+use webauthn_core::{
+    AttestationPolicy, Challenge, RegistrationOptions, RegistrationResponseJson, RelyingParty,
+    SystemRandom, UnixTime, UserEntity, UserHandle,
+};
+
+use super::*;
+use crate::authenticator::{Algorithm, Attestation, CredentialOptions, Mutation};
+use crate::authenticator::{RegistrationRequest, VirtualAuthenticator};
+
+const RP_ID: &str = "example.org";
+const ORIGIN: &str = "https://example.org";
+/// 2025-06-15.
+const NOW: UnixTime = UnixTime::from_secs(1_750_000_000);
+const AAGUID: [u8; 16] = *b"anshin-packed-01";
+
+struct Fixture {
+    ca: AttestationCa,
+    mds: MetadataService,
+}
+
+fn fixture() -> Fixture {
+    Fixture {
+        ca: AttestationCa::generate(7).unwrap(),
+        mds: MetadataService::generate(7).unwrap(),
+    }
+}
+
+/// Registers with `options` and `mutations`; `Ok(trusted)` or the error code.
+fn register(
+    authenticator: &mut VirtualAuthenticator,
+    options: &CredentialOptions,
+    mutations: &[Mutation],
+    policy: &AttestationPolicy,
+) -> Result<bool, String> {
+    let rp = RelyingParty::builder(RP_ID, "Example")
+        .origin(ORIGIN)
+        .build()
+        .unwrap();
+    let user = UserEntity {
+        id: UserHandle::new(b"user-1".to_vec()).unwrap(),
+        name: "alice".into(),
+        display_name: "Alice".into(),
+    };
+    let challenge = vec![9; 32];
+    let registration = RegistrationOptions::default()
+        .danger_with_challenge(Challenge::danger_from_bytes(challenge.clone()));
+    let (_, state) = rp
+        .start_registration(user, registration, NOW, &SystemRandom::new())
+        .unwrap();
+    let request = RegistrationRequest::new(RP_ID, &challenge, b"user-1");
+    let response = authenticator
+        .register(&request, options, mutations)
+        .unwrap_or_else(|e| panic!("{mutations:?}: {e}"));
+    RegistrationResponseJson::from_json(&response.json)
+        .and_then(|r| rp.finish_registration(state, &r, policy, NOW))
+        .map(|v| v.attestation.trusted)
+        .map_err(|e| e.code().to_owned())
+}
+
+fn options(attestation: Attestation, aaguid: [u8; 16]) -> CredentialOptions {
+    CredentialOptions {
+        attestation,
+        aaguid,
+        ..CredentialOptions::default()
+    }
+}
+
+#[test]
+fn packed_full_and_fido_u2f_verify_and_chain_to_the_generated_root() {
+    let mut f = fixture();
+    // fido-u2f sends the attestation certificate alone, so its issuer is the anchor.
+    let policy = AttestationPolicy::require_trusted()
+        .with_trust_anchors(vec![f.ca.root().to_vec(), f.ca.intermediate().to_vec()]);
+    let packed =
+        f.ca.issue("packed", Some(AAGUID), Validity::Current)
+            .unwrap();
+    let u2f = f.ca.issue("u2f", None, Validity::Current).unwrap();
+    for (attestation, certificate, aaguid) in [
+        (Attestation::PackedFull, packed, AAGUID),
+        (Attestation::FidoU2f, u2f, [0; 16]),
+    ] {
+        let mut authenticator = VirtualAuthenticator::new(1)
+            .with_origin(ORIGIN)
+            .with_attestation_certificate(certificate);
+        assert_eq!(
+            register(
+                &mut authenticator,
+                &options(attestation, aaguid),
+                &[],
+                &policy
+            ),
+            Ok(true),
+            "{attestation:?}"
+        );
+    }
+}
+
+#[test]
+fn expired_and_not_yet_valid_certificates_are_untrusted() {
+    let mut f = fixture();
+    let policy =
+        AttestationPolicy::require_trusted().with_trust_anchors(vec![f.ca.root().to_vec()]);
+    for validity in [Validity::Expired, Validity::NotYetValid] {
+        let certificate = f.ca.issue("packed", Some(AAGUID), validity).unwrap();
+        let mut authenticator = VirtualAuthenticator::new(2)
+            .with_origin(ORIGIN)
+            .with_attestation_certificate(certificate);
+        assert_eq!(
+            register(
+                &mut authenticator,
+                &options(Attestation::PackedFull, AAGUID),
+                &[],
+                &policy
+            ),
+            Err("attestation_untrusted".to_owned()),
+            "{validity:?}"
+        );
+    }
+}
+
+#[test]
+fn same_seed_same_attestation_signature() {
+    let mut f = fixture();
+    let certificate =
+        f.ca.issue("packed", Some(AAGUID), Validity::Current)
+            .unwrap();
+    let request = RegistrationRequest::new(RP_ID, &[1; 32], b"u");
+    let run = || {
+        VirtualAuthenticator::new(3)
+            .with_attestation_certificate(certificate.clone())
+            .register(&request, &options(Attestation::PackedFull, AAGUID), &[])
+            .unwrap()
+            .attestation_object
+    };
+    assert_eq!(run(), run());
+}
+
+/// The code webauthn-core gives each wire-structure mutation of a packed full registration.
+fn expected_code(mutation: Mutation) -> &'static str {
+    use Mutation as M;
+    match mutation {
+        M::ClientDataTypeMissing
+        | M::ClientDataTypeNotString
+        | M::ChallengeMissing
+        | M::ChallengeNotString
+        | M::OriginMissing
+        | M::OriginNotString
+        | M::TokenBindingNotObject
+        | M::TokenBindingStatusMissing
+        | M::TokenBindingStatusInvalid
+        | M::ClientDataTypeEmpty
+        | M::ChallengeEmpty
+        | M::OriginEmpty => "malformed_client_data",
+        M::ClientDataTypeUnknown => "type_mismatch",
+        M::ChallengeNotBase64url => "challenge_mismatch",
+        M::AttestationObjectNotMap
+        | M::FmtMissing
+        | M::FmtNotString
+        | M::AttStmtMissing
+        | M::AttStmtNotMap
+        | M::AuthDataMissing
+        | M::AuthDataNotBytes
+        | M::AlgMissing
+        | M::AlgNotNumber
+        | M::SigMissing
+        | M::SigNotBytes
+        | M::X5cNotArray
+        | M::AuthDataEmpty
+        | M::AttStmtEmpty
+        | M::SigEmpty
+        | M::X5cEmpty => "malformed_attestation",
+        M::OmitAttestedCredentialData | M::AttestedCredentialDataMissing => {
+            "malformed_authenticator_data"
+        }
+        M::FmtUnknown => "unsupported_attestation_format",
+        M::X5cMissing | M::X5cWrongOrder | M::X5cWithRoot | M::SignedWithCredentialKey => {
+            "attestation_invalid"
+        }
+        other => panic!("{other:?} is not a structure mutation"),
+    }
+}
+
+#[test]
+fn every_structure_mutation_is_refused_with_its_code() {
+    let mut f = fixture();
+    let certificate =
+        f.ca.issue("packed", Some(AAGUID), Validity::Current)
+            .unwrap();
+    let policy = AttestationPolicy::default()
+        .with_trust_anchors(vec![f.ca.root().to_vec()])
+        .reject_root_in_x5c();
+    let mut failures = Vec::new();
+    for mutation in Mutation::STRUCTURE {
+        let attestation = if mutation.applies_to_registration(Attestation::PackedFull) {
+            Attestation::PackedFull
+        } else {
+            Attestation::FidoU2f
+        };
+        let aaguid = if attestation == Attestation::FidoU2f {
+            [0; 16]
+        } else {
+            AAGUID
+        };
+        let mut authenticator = VirtualAuthenticator::new(4)
+            .with_origin(ORIGIN)
+            .with_attestation_certificate(certificate.clone());
+        let got = register(
+            &mut authenticator,
+            &options(attestation, aaguid),
+            &[mutation],
+            &policy,
+        );
+        let want = expected_code(mutation);
+        if got != Err(want.to_owned()) {
+            failures.push(format!("{mutation:?}: want {want}, got {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn fido_u2f_structure_mutations_and_signature() {
+    let mut f = fixture();
+    let certificate = f.ca.issue("u2f", None, Validity::Current).unwrap();
+    for (mutation, want) in [
+        (Mutation::X5cMissing, "malformed_attestation"),
+        (Mutation::X5cEmpty, "malformed_attestation"),
+        (Mutation::FlipSignatureByte, "attestation_invalid"),
+        (Mutation::SigMissing, "malformed_attestation"),
+    ] {
+        let mut authenticator = VirtualAuthenticator::new(5)
+            .with_origin(ORIGIN)
+            .with_attestation_certificate(certificate.clone());
+        assert_eq!(
+            register(
+                &mut authenticator,
+                &options(Attestation::FidoU2f, [0; 16]),
+                &[mutation],
+                &AttestationPolicy::default()
+            ),
+            Err(want.to_owned()),
+            "{mutation:?}"
+        );
+    }
+}
+
+#[test]
+fn packed_self_with_extension_data_is_accepted() {
+    let mut authenticator = VirtualAuthenticator::new(6).with_origin(ORIGIN);
+    let options = CredentialOptions {
+        attestation: Attestation::PackedSelf,
+        extension_data: true,
+        algorithm: Algorithm::Es256,
+        ..CredentialOptions::default()
+    };
+    assert_eq!(
+        register(
+            &mut authenticator,
+            &options,
+            &[],
+            &AttestationPolicy::default()
+        ),
+        Ok(false)
+    );
+}
+
+fn entry(status: &str, roots: Vec<Vec<u8>>) -> ModelEntry {
+    ModelEntry {
+        description: "anshin test authenticator".to_owned(),
+        aaguid: Some(AAGUID),
+        key_identifiers: Vec::new(),
+        attestation_types: vec!["basic_full".to_owned()],
+        roots,
+        status: status.to_owned(),
+    }
+}
+
+#[test]
+fn generated_blob_verifies_and_lists_its_entries() {
+    let f = fixture();
+    let blob = f
+        .mds
+        .blob(
+            1,
+            &[entry("FIDO_CERTIFIED", vec![f.ca.root().to_vec()])],
+            BlobDefect::None,
+        )
+        .unwrap();
+    let crls = vec![f.mds.ca_crl(&[]).unwrap(), f.mds.root_crl(&[]).unwrap()];
+    let metadata = Metadata::verify(&blob, f.mds.root(), &crls, NOW).unwrap();
+    let aaguid = webauthn_core::Aaguid(AAGUID);
+    let found = metadata.by_aaguid(&aaguid).expect("the entry is indexed");
+    assert_eq!(
+        found.attestation_root_certificates(),
+        [f.ca.root().to_vec()]
+    );
+}
+
+#[test]
+fn broken_blobs_are_refused() {
+    let f = fixture();
+    let entries = [entry("FIDO_CERTIFIED", vec![f.ca.root().to_vec()])];
+    let bad_signature = f.mds.blob(1, &entries, BlobDefect::BadSignature).unwrap();
+    assert!(matches!(
+        Metadata::verify(&bad_signature, f.mds.root(), &[], NOW),
+        Err(MdsError::SignatureInvalid(_))
+    ));
+    let bad_chain = f.mds.blob(1, &entries, BlobDefect::BadChain).unwrap();
+    assert!(matches!(
+        Metadata::verify(&bad_chain, f.mds.root(), &[], NOW),
+        Err(MdsError::UntrustedSigner(_))
+    ));
+    let good = f.mds.blob(1, &entries, BlobDefect::None).unwrap();
+    let revoked_signer = vec![
+        f.mds.ca_crl(&[MetadataService::signer_serial()]).unwrap(),
+        f.mds.root_crl(&[]).unwrap(),
+    ];
+    assert!(matches!(
+        Metadata::verify(&good, f.mds.root(), &revoked_signer, NOW),
+        Err(MdsError::CertificateRevoked)
+    ));
+}
+
+#[test]
+fn metadata_makes_packed_full_trusted_and_refuses_compromised_models() {
+    let mut f = fixture();
+    let certificate =
+        f.ca.issue("packed", Some(AAGUID), Validity::Current)
+            .unwrap();
+    for (status, want) in [
+        ("FIDO_CERTIFIED", Ok(true)),
+        (
+            "ATTESTATION_KEY_COMPROMISE",
+            Err("authenticator_revoked".to_owned()),
+        ),
+    ] {
+        let blob = f
+            .mds
+            .blob(
+                1,
+                &[entry(status, vec![f.ca.root().to_vec()])],
+                BlobDefect::None,
+            )
+            .unwrap();
+        let metadata = Arc::new(Metadata::verify(&blob, f.mds.root(), &[], NOW).unwrap());
+        let policy = AttestationPolicy::require_trusted()
+            .with_metadata(metadata)
+            .require_metadata();
+        let mut authenticator = VirtualAuthenticator::new(8)
+            .with_origin(ORIGIN)
+            .with_attestation_certificate(certificate.clone());
+        assert_eq!(
+            register(
+                &mut authenticator,
+                &options(Attestation::PackedFull, AAGUID),
+                &[],
+                &policy
+            ),
+            want,
+            "{status}"
+        );
+    }
+}
+
+#[test]
+fn aaguid_text_and_key_identifier() {
+    assert_eq!(
+        format_aaguid(&[
+            0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+            0xcd, 0xef
+        ]),
+        "01234567-89ab-cdef-0123-456789abcdef"
+    );
+    // SHA-1("abc") (FIPS 180-2 appendix A.1).
+    assert_eq!(
+        key_identifier(b"abc"),
+        "a9993e364706816aba3e25717850c26c9cd0d89d"
+    );
+}
