@@ -46,7 +46,7 @@ use webauthn_core::{
     CreationOptionsJson, RequestOptionsJson, UserVerificationRequirement, base64url,
 };
 
-use crate::pki::AttestationCertificate;
+use crate::pki::{AttestationCa, AttestationCertificate};
 
 /// The four fixture RSA keys (2048-bit, PKCS#8 DER), see `conformance/testdata/rsa/README.md`.
 const RSA_KEYS: [&[u8]; 4] = [
@@ -197,15 +197,22 @@ pub enum Attestation {
     /// `fmt: "fido-u2f"`, `attStmt: { sig, x5c: [attestation certificate] }` over the U2F
     /// registration data (§8.6); needs an ES256 credential and an attestation certificate.
     FidoU2f,
+    /// `fmt: "apple"`, `attStmt: { x5c }`: a certificate for the credential key, issued per
+    /// credential by [`VirtualAuthenticator::with_attestation_ca`], carrying the nonce (§8.8).
+    Apple,
+    /// `fmt: "compound"`: a packed full and a packed self statement together (§8.9).
+    Compound,
 }
 
 impl Attestation {
-    /// Every statement: the first two need no attestation certificate.
-    pub const ALL: [Self; 4] = [
+    /// Every statement: the first two need no attestation certificate or CA.
+    pub const ALL: [Self; 6] = [
         Self::None,
         Self::PackedSelf,
         Self::PackedFull,
         Self::FidoU2f,
+        Self::Apple,
+        Self::Compound,
     ];
 
     /// The attestation statement format identifier.
@@ -215,13 +222,15 @@ impl Attestation {
             Self::None => "none",
             Self::PackedSelf | Self::PackedFull => "packed",
             Self::FidoU2f => "fido-u2f",
+            Self::Apple => "apple",
+            Self::Compound => "compound",
         }
     }
 
     /// Whether the statement is signed with an attestation certificate's key.
     #[must_use]
     pub const fn needs_certificate(self) -> bool {
-        matches!(self, Self::PackedFull | Self::FidoU2f)
+        matches!(self, Self::PackedFull | Self::FidoU2f | Self::Compound)
     }
 
     /// The `attestation` conveyance preference a relying party asks for to get it.
@@ -229,7 +238,9 @@ impl Attestation {
     pub const fn conveyance(self) -> &'static str {
         match self {
             Self::None => "none",
-            Self::PackedSelf | Self::PackedFull | Self::FidoU2f => "direct",
+            Self::PackedSelf | Self::PackedFull | Self::FidoU2f | Self::Apple | Self::Compound => {
+                "direct"
+            }
         }
     }
 }
@@ -687,8 +698,12 @@ impl Mutation {
             | Self::AuthDataEmpty
             | Self::OmitAttestedCredentialData
             | Self::AttestedCredentialDataMissing => return true,
-            Self::AttStmtEmpty | Self::SigMissing | Self::SigNotBytes | Self::SigEmpty => {
-                return !matches!(attestation, Attestation::None);
+            Self::AttStmtEmpty => return !matches!(attestation, Attestation::None),
+            Self::SigMissing | Self::SigNotBytes | Self::SigEmpty => {
+                return matches!(
+                    attestation,
+                    Attestation::PackedSelf | Attestation::PackedFull | Attestation::FidoU2f
+                );
             }
             Self::AlgMissing | Self::AlgNotNumber => {
                 return matches!(
@@ -697,7 +712,10 @@ impl Mutation {
                 );
             }
             Self::X5cMissing | Self::X5cNotArray | Self::X5cEmpty => {
-                return attestation.needs_certificate();
+                return matches!(
+                    attestation,
+                    Attestation::PackedFull | Attestation::FidoU2f | Attestation::Apple
+                );
             }
             Self::X5cWrongOrder | Self::X5cWithRoot | Self::SignedWithCredentialKey => {
                 return matches!(attestation, Attestation::PackedFull);
@@ -719,6 +737,7 @@ impl Mutation {
             | Self::AlgorithmNotRequested
             | Self::ResponseIdNotCredentialId
             | Self::IdDiffersFromRawId => true,
+            // For apple, the certified nonce is what changes.
             Self::FlipSignatureByte => !matches!(attestation, Attestation::None),
             Self::AttestationAlgMismatch => {
                 matches!(
@@ -1336,6 +1355,7 @@ pub struct VirtualAuthenticator {
     origin: Option<String>,
     credentials: Vec<VirtualCredential>,
     attestation_certificate: Option<AttestationCertificate>,
+    attestation_ca: Option<AttestationCa>,
 }
 
 impl VirtualAuthenticator {
@@ -1349,7 +1369,16 @@ impl VirtualAuthenticator {
             origin: None,
             credentials: Vec::new(),
             attestation_certificate: None,
+            attestation_ca: None,
         }
+    }
+
+    /// The CA that issues a certificate per credential for [`Attestation::Apple`] (as Apple's
+    /// anonymization CA does).
+    #[must_use]
+    pub fn with_attestation_ca(mut self, ca: AttestationCa) -> Self {
+        self.attestation_ca = Some(ca);
+        self
     }
 
     /// The attestation certificate (and its chain) that signs [`Attestation::PackedFull`] and
@@ -1522,48 +1551,52 @@ impl VirtualAuthenticator {
                 ("sig", Cbor::Bytes(key.sign(&signed)?)),
             ],
             (Attestation::PackedSelf, _) => {
-                let mut sig = key.sign(&signed)?;
-                if has(Mutation::FlipSignatureByte) {
-                    self.flip_bit(&mut sig);
-                }
-                vec![
-                    ("alg", Cbor::int(self.statement_alg(algorithm, mutations))),
-                    ("sig", Cbor::Bytes(sig)),
-                ]
+                self.packed_self_members(&key, algorithm, &signed, mutations)?
             }
             (Attestation::PackedFull, Some(certificate)) => {
-                let mut sig = if has(Mutation::SignedWithCredentialKey) {
-                    key.sign(&signed)?
-                } else {
-                    certificate
-                        .leaf
-                        .key
-                        .sign_der(&signed)
-                        .map_err(|_| Error::Crypto("attestation signing failed"))?
+                self.packed_full_members(certificate, &key, &signed, mutations)?
+            }
+            (Attestation::Compound, Some(certificate)) => {
+                // §8.9: two self-contained statements, each `{ fmt, attStmt }`.
+                let full = self.packed_full_members(certificate, &key, &signed, mutations)?;
+                let own = self.packed_self_members(&key, algorithm, &signed, &[])?;
+                let item = |members: Vec<(&str, Cbor)>| {
+                    Cbor::Map(vec![
+                        (Cbor::text("fmt"), Cbor::text("packed")),
+                        (
+                            Cbor::text("attStmt"),
+                            Cbor::Map(
+                                members
+                                    .into_iter()
+                                    .map(|(k, v)| (Cbor::text(k), v))
+                                    .collect(),
+                            ),
+                        ),
+                    ])
                 };
+                vec![("", Cbor::Array(vec![item(full), item(own)]))]
+            }
+            (Attestation::Apple, _) => {
+                // §8.8: a certificate for the credential key whose extension
+                // 1.2.840.113635.100.8.2 holds SHA-256(authenticatorData ‖ clientDataHash).
+                let PrivateKey::Es256(credential_key) = &key else {
+                    return Err(Error::InvalidOptions("apple needs an ES256 credential"));
+                };
+                let mut nonce = sha256(&signed);
                 if has(Mutation::FlipSignatureByte) {
-                    self.flip_bit(&mut sig);
+                    self.flip_bit(&mut nonce);
                 }
-                let mut x5c = certificate.x5c();
-                if has(Mutation::X5cWrongOrder) {
-                    x5c.reverse();
-                }
-                if has(Mutation::X5cWithRoot) {
-                    x5c.push(certificate.root.clone());
-                }
-                let alg = if has(Mutation::AttestationAlgMismatch) {
-                    Algorithm::EdDsa.cose()
-                } else {
-                    Algorithm::Es256.cose()
-                };
-                vec![
-                    ("alg", Cbor::int(alg)),
-                    ("sig", Cbor::Bytes(sig)),
-                    (
-                        "x5c",
-                        Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
-                    ),
-                ]
+                let ca = self
+                    .attestation_ca
+                    .as_mut()
+                    .ok_or(Error::InvalidOptions("apple needs with_attestation_ca"))?;
+                let certificate = ca
+                    .issue_credential_certificate(credential_key, &nonce)
+                    .map_err(|_| Error::Crypto("the credential certificate was refused"))?;
+                vec![(
+                    "x5c",
+                    Cbor::Array(certificate.x5c().into_iter().map(Cbor::Bytes).collect()),
+                )]
             }
             (Attestation::FidoU2f, Some(certificate)) => {
                 // §8.6 verification step 5: 0x00 ‖ rpIdHash ‖ clientDataHash ‖ credentialId ‖
@@ -1598,6 +1631,8 @@ impl VirtualAuthenticator {
         edit_statement(&mut statement, mutations);
         let att_stmt = if has(Mutation::AttStmtNotMap) {
             Cbor::text("packed")
+        } else if let [("", array)] = statement.as_slice() {
+            array.clone()
         } else {
             Cbor::Map(
                 statement
@@ -1788,6 +1823,67 @@ impl VirtualAuthenticator {
             signature,
             user_handle,
         })
+    }
+
+    /// The members of a packed self-attestation statement (§8.2).
+    fn packed_self_members(
+        &mut self,
+        key: &PrivateKey,
+        algorithm: Algorithm,
+        signed: &[u8],
+        mutations: &[Mutation],
+    ) -> Result<Vec<(&'static str, Cbor)>, Error> {
+        let mut sig = key.sign(signed)?;
+        if mutations.contains(&Mutation::FlipSignatureByte) {
+            self.flip_bit(&mut sig);
+        }
+        Ok(vec![
+            ("alg", Cbor::int(self.statement_alg(algorithm, mutations))),
+            ("sig", Cbor::Bytes(sig)),
+        ])
+    }
+
+    /// The members of a packed full-attestation statement (§8.2).
+    fn packed_full_members(
+        &mut self,
+        certificate: &AttestationCertificate,
+        key: &PrivateKey,
+        signed: &[u8],
+        mutations: &[Mutation],
+    ) -> Result<Vec<(&'static str, Cbor)>, Error> {
+        let has = |m: Mutation| mutations.contains(&m);
+        let mut sig = if has(Mutation::SignedWithCredentialKey) {
+            key.sign(signed)?
+        } else {
+            certificate
+                .leaf
+                .key
+                .sign_der(signed)
+                .map_err(|_| Error::Crypto("attestation signing failed"))?
+        };
+        if has(Mutation::FlipSignatureByte) {
+            self.flip_bit(&mut sig);
+        }
+        let mut x5c = certificate.x5c();
+        if has(Mutation::X5cWrongOrder) {
+            x5c.reverse();
+        }
+        if has(Mutation::X5cWithRoot) {
+            x5c.push(certificate.root.clone());
+        }
+        let alg = if has(Mutation::AttestationAlgMismatch) {
+            Algorithm::EdDsa.cose()
+        } else {
+            Algorithm::Es256.cose()
+        };
+        Ok(vec![
+            ("alg", Cbor::int(alg)),
+            ("sig", Cbor::Bytes(sig)),
+            (
+                "x5c",
+                Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
+            ),
+        ])
     }
 
     /// The `alg` of a self-attestation statement: the credential's, or another with

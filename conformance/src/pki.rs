@@ -49,6 +49,15 @@ fn pki_error(what: &str) -> impl FnOnce(rcgen::Error) -> PkiError + '_ {
 /// The FIDO AAGUID extension, `id-fido-gen-ce-aaguid` (1.3.6.1.4.1.45724.1.1.4).
 const FIDO_AAGUID_OID: [u64; 10] = [1, 3, 6, 1, 4, 1, 45724, 1, 1, 4];
 
+/// RFC 5208 PrivateKeyInfo { version 0, id-ecPublicKey/prime256v1, RFC 5915 ECPrivateKey
+/// { 1, scalar, [1] publicKey } }: the bytes before the scalar and between it and the point.
+const PKCS8_HEAD: [u8; 36] = [
+    0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+    0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x6d, 0x30, 0x6b, 0x02,
+    0x01, 0x01, 0x04, 0x20,
+];
+const PKCS8_MIDDLE: [u8; 5] = [0xa1, 0x44, 0x03, 0x42, 0x00];
+
 /// A P-256 key derived from the PRNG, usable both by `p256` (attestation and JWS signatures)
 /// and by `rcgen` (certificates).
 #[derive(Clone)]
@@ -72,26 +81,25 @@ impl TestKey {
         for _ in 0..64 {
             let scalar = rng.bytes(32);
             if let Ok(signing) = p256::ecdsa::SigningKey::from_slice(&scalar) {
-                let point = signing.verifying_key().to_sec1_point(false);
-                // RFC 5208 PrivateKeyInfo { version 0, id-ecPublicKey/prime256v1,
-                // RFC 5915 ECPrivateKey { 1, scalar, [1] publicKey } }.
-                const HEAD: [u8; 36] = [
-                    0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
-                    0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01,
-                    0x07, 0x04, 0x6d, 0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20,
-                ];
-                const MIDDLE: [u8; 5] = [0xa1, 0x44, 0x03, 0x42, 0x00];
-                let pkcs8 = [
-                    HEAD.as_slice(),
-                    scalar.as_slice(),
-                    MIDDLE.as_slice(),
-                    point.as_bytes(),
-                ]
-                .concat();
-                return Ok(Self { signing, pkcs8 });
+                return Ok(Self::from_signing_key(signing));
             }
         }
         Err(PkiError("could not derive a P-256 scalar".to_owned()))
+    }
+
+    /// The key of an existing P-256 signing key (a credential's, to certify it).
+    #[must_use]
+    pub fn from_signing_key(signing: p256::ecdsa::SigningKey) -> Self {
+        let scalar = signing.to_bytes();
+        let point = signing.verifying_key().to_sec1_point(false);
+        let pkcs8 = [
+            PKCS8_HEAD.as_slice(),
+            scalar.as_slice(),
+            PKCS8_MIDDLE.as_slice(),
+            point.as_bytes(),
+        ]
+        .concat();
+        Self { signing, pkcs8 }
     }
 
     fn rcgen(&self) -> Result<KeyPair, PkiError> {
@@ -387,6 +395,39 @@ impl AttestationCa {
                 .custom_extensions
                 .push(CustomExtension::from_oid_content(&FIDO_AAGUID_OID, content));
         }
+        let leaf = signed_by(params, key, &self.intermediate)?;
+        Ok(AttestationCertificate {
+            leaf,
+            intermediate: self.intermediate.der.clone(),
+            root: self.root.der.clone(),
+        })
+    }
+}
+
+impl AttestationCa {
+    /// Issues a certificate for a credential key with Apple's anonymous attestation nonce
+    /// extension (1.2.840.113635.100.8.2): `SEQUENCE { [1] EXPLICIT OCTET STRING nonce }`.
+    ///
+    /// # Errors
+    /// When `rcgen` refuses the certificate.
+    pub fn issue_credential_certificate(
+        &mut self,
+        credential_key: &p256::ecdsa::SigningKey,
+        nonce: &[u8; 32],
+    ) -> Result<AttestationCertificate, PkiError> {
+        const APPLE_NONCE_OID: [u64; 7] = [1, 2, 840, 113_635, 100, 8, 2];
+        let key = TestKey::from_signing_key(credential_key.clone());
+        self.serial += 1;
+        let name = distinguished_name(&[
+            (DnType::CommonName, "anshin credential certificate"),
+            (DnType::OrganizationName, "anshin conformance"),
+        ]);
+        let mut params = params(name, self.serial, Validity::Current, IsCa::ExplicitNoCa);
+        let mut content = vec![0x30, 0x24, 0xa1, 0x22, 0x04, 0x20];
+        content.extend_from_slice(nonce);
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(&APPLE_NONCE_OID, content));
         let leaf = signed_by(params, key, &self.intermediate)?;
         Ok(AttestationCertificate {
             leaf,

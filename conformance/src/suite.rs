@@ -513,7 +513,9 @@ impl Suite {
         let default_aaguid = match attestation {
             Attestation::None | Attestation::FidoU2f => [0; 16],
             Attestation::PackedSelf => AAGUID_PACKED_SELF,
-            Attestation::PackedFull => AAGUID_PACKED_FULL,
+            Attestation::PackedFull | Attestation::Apple | Attestation::Compound => {
+                AAGUID_PACKED_FULL
+            }
         };
         let credential = CredentialOptions {
             algorithm: case.algorithm.unwrap_or(Algorithm::Es256),

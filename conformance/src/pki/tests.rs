@@ -104,6 +104,47 @@ fn packed_full_and_fido_u2f_verify_and_chain_to_the_generated_root() {
 }
 
 #[test]
+fn apple_and_compound_verify_and_chain_to_the_generated_root() {
+    let mut f = fixture();
+    let policy =
+        AttestationPolicy::require_trusted().with_trust_anchors(vec![f.ca.root().to_vec()]);
+    let certificate =
+        f.ca.issue("packed", Some(AAGUID), Validity::Current)
+            .unwrap();
+    for attestation in [Attestation::Apple, Attestation::Compound] {
+        let mut authenticator = VirtualAuthenticator::new(11)
+            .with_origin(ORIGIN)
+            .with_attestation_certificate(certificate.clone())
+            .with_attestation_ca(f.ca.clone());
+        assert_eq!(
+            register(
+                &mut authenticator,
+                &options(attestation, AAGUID),
+                &[],
+                &policy
+            ),
+            Ok(true),
+            "{attestation:?}"
+        );
+        // The apple nonce, or the packed component's signature, no longer matches.
+        let mut authenticator = VirtualAuthenticator::new(11)
+            .with_origin(ORIGIN)
+            .with_attestation_certificate(certificate.clone())
+            .with_attestation_ca(f.ca.clone());
+        assert_eq!(
+            register(
+                &mut authenticator,
+                &options(attestation, AAGUID),
+                &[Mutation::FlipSignatureByte],
+                &policy
+            ),
+            Err("attestation_invalid".to_owned()),
+            "{attestation:?}"
+        );
+    }
+}
+
+#[test]
 fn expired_and_not_yet_valid_certificates_are_untrusted() {
     let mut f = fixture();
     let policy =
