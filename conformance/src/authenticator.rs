@@ -202,17 +202,25 @@ pub enum Attestation {
     Apple,
     /// `fmt: "compound"`: a packed full and a packed self statement together (§8.9).
     Compound,
+    /// `fmt: "tpm"` (§8.3) for an ES256 credential: `pubArea` with nameAlg SHA-256, `certInfo`
+    /// signed (ES256) by the AIK of [`VirtualAuthenticator::with_attestation_certificate`]
+    /// (see [`crate::pki::AttestationCa::issue_aik`]).
+    TpmSha256,
+    /// As [`Self::TpmSha256`], with nameAlg SHA-1 (the name of `pubArea` is a SHA-1 digest).
+    TpmSha1,
 }
 
 impl Attestation {
     /// Every statement: the first two need no attestation certificate or CA.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::None,
         Self::PackedSelf,
         Self::PackedFull,
         Self::FidoU2f,
         Self::Apple,
         Self::Compound,
+        Self::TpmSha256,
+        Self::TpmSha1,
     ];
 
     /// The attestation statement format identifier.
@@ -224,13 +232,17 @@ impl Attestation {
             Self::FidoU2f => "fido-u2f",
             Self::Apple => "apple",
             Self::Compound => "compound",
+            Self::TpmSha256 | Self::TpmSha1 => "tpm",
         }
     }
 
     /// Whether the statement is signed with an attestation certificate's key.
     #[must_use]
     pub const fn needs_certificate(self) -> bool {
-        matches!(self, Self::PackedFull | Self::FidoU2f | Self::Compound)
+        matches!(
+            self,
+            Self::PackedFull | Self::FidoU2f | Self::Compound | Self::TpmSha256 | Self::TpmSha1
+        )
     }
 
     /// The `attestation` conveyance preference a relying party asks for to get it.
@@ -238,9 +250,13 @@ impl Attestation {
     pub const fn conveyance(self) -> &'static str {
         match self {
             Self::None => "none",
-            Self::PackedSelf | Self::PackedFull | Self::FidoU2f | Self::Apple | Self::Compound => {
-                "direct"
-            }
+            Self::PackedSelf
+            | Self::PackedFull
+            | Self::FidoU2f
+            | Self::Apple
+            | Self::Compound
+            | Self::TpmSha256
+            | Self::TpmSha1 => "direct",
         }
     }
 }
@@ -586,6 +602,12 @@ pub enum Mutation {
     /// The packed full statement is signed with the credential key instead of the
     /// attestation key (x5c\[0\]).
     SignedWithCredentialKey,
+    /// `certInfo.extraData` is not the hash of attToBeSigned (tpm).
+    TpmExtraDataWrong,
+    /// `certInfo.magic` is not `TPM_GENERATED_VALUE` (tpm).
+    TpmMagicWrong,
+    /// `pubArea.unique` is another key than the credential's (tpm).
+    TpmUniqueWrong,
 }
 
 impl Mutation {
@@ -619,7 +641,7 @@ impl Mutation {
 
     /// Every mutation of the wire structure: client data members, the attestation object's
     /// CBOR, the statements' members and certificate lists.
-    pub const STRUCTURE: [Self; 37] = [
+    pub const STRUCTURE: [Self; 40] = [
         Self::ClientDataTypeMissing,
         Self::ClientDataTypeNotString,
         Self::ClientDataTypeEmpty,
@@ -657,6 +679,9 @@ impl Mutation {
         Self::X5cWrongOrder,
         Self::X5cWithRoot,
         Self::SignedWithCredentialKey,
+        Self::TpmExtraDataWrong,
+        Self::TpmMagicWrong,
+        Self::TpmUniqueWrong,
     ];
 
     /// Whether the mutation changes `clientDataJSON`'s members.
@@ -702,7 +727,11 @@ impl Mutation {
             Self::SigMissing | Self::SigNotBytes | Self::SigEmpty => {
                 return matches!(
                     attestation,
-                    Attestation::PackedSelf | Attestation::PackedFull | Attestation::FidoU2f
+                    Attestation::PackedSelf
+                        | Attestation::PackedFull
+                        | Attestation::FidoU2f
+                        | Attestation::TpmSha256
+                        | Attestation::TpmSha1
                 );
             }
             Self::AlgMissing | Self::AlgNotNumber => {
@@ -714,11 +743,22 @@ impl Mutation {
             Self::X5cMissing | Self::X5cNotArray | Self::X5cEmpty => {
                 return matches!(
                     attestation,
-                    Attestation::PackedFull | Attestation::FidoU2f | Attestation::Apple
+                    Attestation::PackedFull
+                        | Attestation::FidoU2f
+                        | Attestation::Apple
+                        | Attestation::TpmSha256
+                        | Attestation::TpmSha1
                 );
             }
-            Self::X5cWrongOrder | Self::X5cWithRoot | Self::SignedWithCredentialKey => {
-                return matches!(attestation, Attestation::PackedFull);
+            Self::SignedWithCredentialKey => return matches!(attestation, Attestation::PackedFull),
+            Self::X5cWrongOrder | Self::X5cWithRoot => {
+                return matches!(
+                    attestation,
+                    Attestation::PackedFull | Attestation::TpmSha256 | Attestation::TpmSha1
+                );
+            }
+            Self::TpmExtraDataWrong | Self::TpmMagicWrong | Self::TpmUniqueWrong => {
+                return matches!(attestation, Attestation::TpmSha256 | Attestation::TpmSha1);
             }
             _ => {}
         }
@@ -788,7 +828,10 @@ impl Mutation {
             | Self::X5cEmpty
             | Self::X5cWrongOrder
             | Self::X5cWithRoot
-            | Self::SignedWithCredentialKey => false,
+            | Self::SignedWithCredentialKey
+            | Self::TpmExtraDataWrong
+            | Self::TpmMagicWrong
+            | Self::TpmUniqueWrong => false,
         }
     }
 
@@ -858,7 +901,10 @@ impl Mutation {
             | Self::X5cEmpty
             | Self::X5cWrongOrder
             | Self::X5cWithRoot
-            | Self::SignedWithCredentialKey => false,
+            | Self::SignedWithCredentialKey
+            | Self::TpmExtraDataWrong
+            | Self::TpmMagicWrong
+            | Self::TpmUniqueWrong => false,
         }
     }
 }
@@ -1576,6 +1622,13 @@ impl VirtualAuthenticator {
                 };
                 vec![("", Cbor::Array(vec![item(full), item(own)]))]
             }
+            (Attestation::TpmSha256 | Attestation::TpmSha1, Some(certificate)) => {
+                let PrivateKey::Es256(credential_key) = &key else {
+                    return Err(Error::InvalidOptions("tpm needs an ES256 credential"));
+                };
+                let sha1 = options.attestation == Attestation::TpmSha1;
+                self.tpm_members(certificate, credential_key, &signed, sha1, mutations)?
+            }
             (Attestation::Apple, _) => {
                 // §8.8: a certificate for the credential key whose extension
                 // 1.2.840.113635.100.8.2 holds SHA-256(authenticatorData ‖ clientDataHash).
@@ -1823,6 +1876,109 @@ impl VirtualAuthenticator {
             signature,
             user_handle,
         })
+    }
+
+    /// The members of a tpm statement (§8.3) for a P-256 credential key.
+    ///
+    /// ```text
+    /// pubArea  = TPMT_PUBLIC { type ECC, nameAlg, objectAttributes, authPolicy "",
+    ///            symmetric NULL, scheme NULL, curveID NIST_P256, kdf NULL, unique { x, y } }
+    /// certInfo = TPMS_ATTEST { magic 0xff544347, type ATTEST_CERTIFY, qualifiedSigner "",
+    ///            extraData SHA-256(attToBeSigned), clockInfo, firmwareVersion,
+    ///            attested { name = nameAlg ‖ H(pubArea), qualifiedName "" } }
+    /// ```
+    fn tpm_members(
+        &mut self,
+        certificate: &AttestationCertificate,
+        credential_key: &p256::ecdsa::SigningKey,
+        signed: &[u8],
+        sha1: bool,
+        mutations: &[Mutation],
+    ) -> Result<Vec<(&'static str, Cbor)>, Error> {
+        let has = |m: Mutation| mutations.contains(&m);
+        let sized = |out: &mut Vec<u8>, bytes: &[u8]| -> Result<(), Error> {
+            let len =
+                u16::try_from(bytes.len()).map_err(|_| Error::InvalidOptions("TPM2B too long"))?;
+            out.extend(len.to_be_bytes());
+            out.extend_from_slice(bytes);
+            Ok(())
+        };
+        let point = credential_key.verifying_key().to_sec1_point(false);
+        let (x, y) = ec_coordinates(point.as_bytes())?;
+        let mut x = x.to_vec();
+        if has(Mutation::TpmUniqueWrong)
+            && let Some(b) = x.last_mut()
+        {
+            *b ^= 0x01;
+        }
+        let name_alg: u16 = if sha1 { 0x0004 } else { 0x000B };
+        let mut pub_area = Vec::new();
+        pub_area.extend(0x0023u16.to_be_bytes());
+        pub_area.extend(name_alg.to_be_bytes());
+        pub_area.extend(0x0006_0472u32.to_be_bytes());
+        sized(&mut pub_area, &[])?;
+        for field in [0x0010u16, 0x0010, 0x0003, 0x0010] {
+            pub_area.extend(field.to_be_bytes());
+        }
+        sized(&mut pub_area, &x)?;
+        sized(&mut pub_area, y)?;
+
+        let mut name = name_alg.to_be_bytes().to_vec();
+        if sha1 {
+            name.extend_from_slice(
+                ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &pub_area).as_ref(),
+            );
+        } else {
+            name.extend_from_slice(&sha256(&pub_area));
+        }
+        let mut extra_data = sha256(signed);
+        if has(Mutation::TpmExtraDataWrong) {
+            self.flip_bit(&mut extra_data);
+        }
+        let magic: u32 = if has(Mutation::TpmMagicWrong) {
+            0xff54_4348
+        } else {
+            0xff54_4347
+        };
+        let mut cert_info = Vec::new();
+        cert_info.extend(magic.to_be_bytes());
+        cert_info.extend(0x8017u16.to_be_bytes());
+        sized(&mut cert_info, &[])?;
+        sized(&mut cert_info, &extra_data)?;
+        cert_info.extend(1_000_000u64.to_be_bytes());
+        cert_info.extend(1u32.to_be_bytes());
+        cert_info.extend(1u32.to_be_bytes());
+        cert_info.push(1);
+        cert_info.extend(0x0002_0000_0000_0000u64.to_be_bytes());
+        sized(&mut cert_info, &name)?;
+        sized(&mut cert_info, &[])?;
+
+        let mut sig = certificate
+            .leaf
+            .key
+            .sign_der(&cert_info)
+            .map_err(|_| Error::Crypto("AIK signing failed"))?;
+        if has(Mutation::FlipSignatureByte) {
+            self.flip_bit(&mut sig);
+        }
+        let mut x5c = certificate.x5c();
+        if has(Mutation::X5cWrongOrder) {
+            x5c.reverse();
+        }
+        if has(Mutation::X5cWithRoot) {
+            x5c.push(certificate.root.clone());
+        }
+        Ok(vec![
+            ("ver", Cbor::text("2.0")),
+            ("alg", Cbor::int(Algorithm::Es256.cose())),
+            (
+                "x5c",
+                Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
+            ),
+            ("sig", Cbor::Bytes(sig)),
+            ("certInfo", Cbor::Bytes(cert_info)),
+            ("pubArea", Cbor::Bytes(pub_area)),
+        ])
     }
 
     /// The members of a packed self-attestation statement (§8.2).

@@ -437,6 +437,87 @@ impl AttestationCa {
     }
 }
 
+/// DER: tag, definite length, content.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    match (u8::try_from(len), u16::try_from(len)) {
+        (Ok(short), _) if short < 0x80 => out.push(short),
+        (Ok(byte), _) => out.extend([0x81, byte]),
+        (_, Ok(two)) => {
+            out.push(0x82);
+            out.extend(two.to_be_bytes());
+        }
+        // Nothing built here comes near 64 KiB.
+        _ => out.push(0),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+impl AttestationCa {
+    /// Issues a TPM attestation identity key (AIK) certificate (§8.3.1): version 3, empty
+    /// subject, a critical Subject Alternative Name whose directoryName names the TPM
+    /// manufacturer, model and version, the EKU tcg-kp-AIKCertificate (2.23.133.8.3), Basic
+    /// Constraints CA false, and the AAGUID extension when `aaguid` is given.
+    ///
+    /// # Errors
+    /// When `rcgen` refuses the certificate.
+    pub fn issue_aik(
+        &mut self,
+        aaguid: Option<[u8; 16]>,
+    ) -> Result<AttestationCertificate, PkiError> {
+        const SAN_OID: [u64; 4] = [2, 5, 29, 17];
+        // tcg-at-tpmManufacturer, tcg-at-tpmModel, tcg-at-tpmVersion (2.23.133.2.1-3).
+        let attribute = |last: u8, value: &str| {
+            let oid = der(0x06, &[0x67, 0x81, 0x05, 0x02, last]);
+            der(
+                0x31,
+                &der(0x30, &[oid, der(0x0c, value.as_bytes())].concat()),
+            )
+        };
+        let name = der(
+            0x30,
+            &[
+                attribute(1, "id:414E5348"),
+                attribute(2, "anshin virtual TPM"),
+                attribute(3, "id:13"),
+            ]
+            .concat(),
+        );
+        let san = der(0x30, &der(0xa4, &name));
+        let key = TestKey::generate(&mut self.rng)?;
+        self.serial += 1;
+        let mut params = params(
+            DistinguishedName::new(),
+            self.serial,
+            Validity::Current,
+            IsCa::ExplicitNoCa,
+        );
+        let mut extension = CustomExtension::from_oid_content(&SAN_OID, san);
+        extension.set_criticality(true);
+        params.custom_extensions.push(extension);
+        params
+            .extended_key_usages
+            .push(rcgen::ExtendedKeyUsagePurpose::Other(vec![
+                2, 23, 133, 8, 3,
+            ]));
+        if let Some(aaguid) = aaguid {
+            let mut content = vec![0x04, 0x10];
+            content.extend_from_slice(&aaguid);
+            params
+                .custom_extensions
+                .push(CustomExtension::from_oid_content(&FIDO_AAGUID_OID, content));
+        }
+        let leaf = signed_by(params, key, &self.intermediate)?;
+        Ok(AttestationCertificate {
+            leaf,
+            intermediate: self.intermediate.der.clone(),
+            root: self.root.der.clone(),
+        })
+    }
+}
+
 /// An authenticator model listed in a generated metadata BLOB.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelEntry {

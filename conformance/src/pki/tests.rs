@@ -145,6 +145,29 @@ fn apple_and_compound_verify_and_chain_to_the_generated_root() {
 }
 
 #[test]
+fn tpm_with_sha256_and_sha1_names_verifies_and_chains_to_the_generated_root() {
+    let mut f = fixture();
+    let policy =
+        AttestationPolicy::require_trusted().with_trust_anchors(vec![f.ca.root().to_vec()]);
+    let aik = f.ca.issue_aik(Some(AAGUID)).unwrap();
+    for attestation in [Attestation::TpmSha256, Attestation::TpmSha1] {
+        let mut authenticator = VirtualAuthenticator::new(12)
+            .with_origin(ORIGIN)
+            .with_attestation_certificate(aik.clone());
+        assert_eq!(
+            register(
+                &mut authenticator,
+                &options(attestation, AAGUID),
+                &[],
+                &policy
+            ),
+            Ok(true),
+            "{attestation:?}"
+        );
+    }
+}
+
+#[test]
 fn expired_and_not_yet_valid_certificates_are_untrusted() {
     let mut f = fixture();
     let policy =
@@ -222,9 +245,13 @@ fn expected_code(mutation: Mutation) -> &'static str {
             "malformed_authenticator_data"
         }
         M::FmtUnknown => "unsupported_attestation_format",
-        M::X5cMissing | M::X5cWrongOrder | M::X5cWithRoot | M::SignedWithCredentialKey => {
-            "attestation_invalid"
-        }
+        M::X5cMissing
+        | M::X5cWrongOrder
+        | M::X5cWithRoot
+        | M::SignedWithCredentialKey
+        | M::TpmExtraDataWrong
+        | M::TpmMagicWrong
+        | M::TpmUniqueWrong => "attestation_invalid",
         other => panic!("{other:?} is not a structure mutation"),
     }
 }
@@ -235,6 +262,7 @@ fn every_structure_mutation_is_refused_with_its_code() {
     let certificate =
         f.ca.issue("packed", Some(AAGUID), Validity::Current)
             .unwrap();
+    let aik = f.ca.issue_aik(Some(AAGUID)).unwrap();
     let policy = AttestationPolicy::default()
         .with_trust_anchors(vec![f.ca.root().to_vec()])
         .reject_root_in_x5c();
@@ -242,8 +270,15 @@ fn every_structure_mutation_is_refused_with_its_code() {
     for mutation in Mutation::STRUCTURE {
         let attestation = if mutation.applies_to_registration(Attestation::PackedFull) {
             Attestation::PackedFull
+        } else if mutation.applies_to_registration(Attestation::TpmSha256) {
+            Attestation::TpmSha256
         } else {
             Attestation::FidoU2f
+        };
+        let certificate = if attestation == Attestation::TpmSha256 {
+            aik.clone()
+        } else {
+            certificate.clone()
         };
         let aaguid = if attestation == Attestation::FidoU2f {
             [0; 16]
