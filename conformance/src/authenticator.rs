@@ -208,11 +208,16 @@ pub enum Attestation {
     TpmSha256,
     /// As [`Self::TpmSha256`], with nameAlg SHA-1 (the name of `pubArea` is a SHA-1 digest).
     TpmSha1,
+    /// `fmt: "android-key"` (§8.4) for an ES256 credential: the test CA of
+    /// [`VirtualAuthenticator::with_attestation_ca`] certifies the credential key with a key
+    /// description whose `attestationChallenge` is the clientDataHash; `sig` is by the
+    /// credential key.
+    AndroidKey,
 }
 
 impl Attestation {
     /// Every statement: the first two need no attestation certificate or CA.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::None,
         Self::PackedSelf,
         Self::PackedFull,
@@ -221,6 +226,7 @@ impl Attestation {
         Self::Compound,
         Self::TpmSha256,
         Self::TpmSha1,
+        Self::AndroidKey,
     ];
 
     /// The attestation statement format identifier.
@@ -233,6 +239,7 @@ impl Attestation {
             Self::Apple => "apple",
             Self::Compound => "compound",
             Self::TpmSha256 | Self::TpmSha1 => "tpm",
+            Self::AndroidKey => "android-key",
         }
     }
 
@@ -256,7 +263,8 @@ impl Attestation {
             | Self::Apple
             | Self::Compound
             | Self::TpmSha256
-            | Self::TpmSha1 => "direct",
+            | Self::TpmSha1
+            | Self::AndroidKey => "direct",
         }
     }
 }
@@ -608,6 +616,10 @@ pub enum Mutation {
     TpmMagicWrong,
     /// `pubArea.unique` is another key than the credential's (tpm).
     TpmUniqueWrong,
+    /// The key description's `attestationChallenge` is not the clientDataHash (android-key).
+    AndroidKeyChallengeWrong,
+    /// The android-key certificate certifies another key than the credential's.
+    AndroidKeyCertificateKeyWrong,
 }
 
 impl Mutation {
@@ -641,7 +653,7 @@ impl Mutation {
 
     /// Every mutation of the wire structure: client data members, the attestation object's
     /// CBOR, the statements' members and certificate lists.
-    pub const STRUCTURE: [Self; 40] = [
+    pub const STRUCTURE: [Self; 42] = [
         Self::ClientDataTypeMissing,
         Self::ClientDataTypeNotString,
         Self::ClientDataTypeEmpty,
@@ -682,6 +694,8 @@ impl Mutation {
         Self::TpmExtraDataWrong,
         Self::TpmMagicWrong,
         Self::TpmUniqueWrong,
+        Self::AndroidKeyChallengeWrong,
+        Self::AndroidKeyCertificateKeyWrong,
     ];
 
     /// Whether the mutation changes `clientDataJSON`'s members.
@@ -754,11 +768,17 @@ impl Mutation {
             Self::X5cWrongOrder | Self::X5cWithRoot => {
                 return matches!(
                     attestation,
-                    Attestation::PackedFull | Attestation::TpmSha256 | Attestation::TpmSha1
+                    Attestation::PackedFull
+                        | Attestation::TpmSha256
+                        | Attestation::TpmSha1
+                        | Attestation::AndroidKey
                 );
             }
             Self::TpmExtraDataWrong | Self::TpmMagicWrong | Self::TpmUniqueWrong => {
                 return matches!(attestation, Attestation::TpmSha256 | Attestation::TpmSha1);
+            }
+            Self::AndroidKeyChallengeWrong | Self::AndroidKeyCertificateKeyWrong => {
+                return matches!(attestation, Attestation::AndroidKey);
             }
             _ => {}
         }
@@ -831,7 +851,9 @@ impl Mutation {
             | Self::SignedWithCredentialKey
             | Self::TpmExtraDataWrong
             | Self::TpmMagicWrong
-            | Self::TpmUniqueWrong => false,
+            | Self::TpmUniqueWrong
+            | Self::AndroidKeyChallengeWrong
+            | Self::AndroidKeyCertificateKeyWrong => false,
         }
     }
 
@@ -904,7 +926,9 @@ impl Mutation {
             | Self::SignedWithCredentialKey
             | Self::TpmExtraDataWrong
             | Self::TpmMagicWrong
-            | Self::TpmUniqueWrong => false,
+            | Self::TpmUniqueWrong
+            | Self::AndroidKeyChallengeWrong
+            | Self::AndroidKeyCertificateKeyWrong => false,
         }
     }
 }
@@ -1628,6 +1652,48 @@ impl VirtualAuthenticator {
                 };
                 let sha1 = options.attestation == Attestation::TpmSha1;
                 self.tpm_members(certificate, credential_key, &signed, sha1, mutations)?
+            }
+            (Attestation::AndroidKey, _) => {
+                let PrivateKey::Es256(credential_key) = &key else {
+                    return Err(Error::InvalidOptions(
+                        "android-key needs an ES256 credential",
+                    ));
+                };
+                let mut challenge = client_data_hash;
+                if has(Mutation::AndroidKeyChallengeWrong) {
+                    self.flip_bit(&mut challenge);
+                }
+                let certified = if has(Mutation::AndroidKeyCertificateKeyWrong) {
+                    crate::pki::TestKey::generate(&mut self.rng)
+                        .map_err(|_| Error::Crypto("no P-256 key"))?
+                } else {
+                    crate::pki::TestKey::from_signing_key(credential_key.clone())
+                };
+                let ca = self.attestation_ca.as_mut().ok_or(Error::InvalidOptions(
+                    "android-key needs with_attestation_ca",
+                ))?;
+                let certificate = ca
+                    .issue_android_key(certified, &challenge)
+                    .map_err(|_| Error::Crypto("the key certificate was refused"))?;
+                let mut sig = key.sign(&signed)?;
+                if has(Mutation::FlipSignatureByte) {
+                    self.flip_bit(&mut sig);
+                }
+                let mut x5c = certificate.x5c();
+                if has(Mutation::X5cWrongOrder) {
+                    x5c.reverse();
+                }
+                if has(Mutation::X5cWithRoot) {
+                    x5c.push(certificate.root);
+                }
+                vec![
+                    ("alg", Cbor::int(Algorithm::Es256.cose())),
+                    ("sig", Cbor::Bytes(sig)),
+                    (
+                        "x5c",
+                        Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
+                    ),
+                ]
             }
             (Attestation::Apple, _) => {
                 // §8.8: a certificate for the credential key whose extension

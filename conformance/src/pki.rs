@@ -518,6 +518,61 @@ impl AttestationCa {
     }
 }
 
+impl AttestationCa {
+    /// Issues an Android Keystore certificate for a credential key (§8.4) with the key
+    /// description extension (1.3.6.1.4.1.11129.2.1.17): attestation version 3, TEE security
+    /// levels, `attestationChallenge`, and a TEE-enforced authorization list with
+    /// `purpose [1] { SIGN }` and `origin [702] GENERATED`.
+    ///
+    /// # Errors
+    /// When `rcgen` refuses the certificate.
+    pub fn issue_android_key(
+        &mut self,
+        key: TestKey,
+        attestation_challenge: &[u8],
+    ) -> Result<AttestationCertificate, PkiError> {
+        const KEY_DESCRIPTION_OID: [u64; 9] = [1, 3, 6, 1, 4, 1, 11129, 2, 1];
+        // origin [702] EXPLICIT INTEGER KM_ORIGIN_GENERATED (0): the high tag number form
+        // (X.690 §8.1.2.4) of context-specific constructed 702 is BF 85 3E; the content,
+        // INTEGER 0, is 3 bytes long.
+        let origin = [vec![0xbf, 0x85, 0x3e, 0x03], der(0x02, &[0])].concat();
+        let hardware = [
+            // purpose [1] EXPLICIT SET OF INTEGER { KM_PURPOSE_SIGN (2) }
+            der(0xa1, &der(0x31, &der(0x02, &[2]))),
+            origin,
+        ]
+        .concat();
+        let description = der(
+            0x30,
+            &[
+                der(0x02, &[3]),
+                der(0x0a, &[1]),
+                der(0x02, &[4]),
+                der(0x0a, &[1]),
+                der(0x04, attestation_challenge),
+                der(0x04, &[]),
+                der(0x30, &[]),
+                der(0x30, &hardware),
+            ]
+            .concat(),
+        );
+        let mut oid = KEY_DESCRIPTION_OID.to_vec();
+        oid.push(17);
+        self.serial += 1;
+        let name = distinguished_name(&[(DnType::CommonName, "Android Keystore Key")]);
+        let mut params = params(name, self.serial, Validity::Current, IsCa::ExplicitNoCa);
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(&oid, description));
+        let leaf = signed_by(params, key, &self.intermediate)?;
+        Ok(AttestationCertificate {
+            leaf,
+            intermediate: self.intermediate.der.clone(),
+            root: self.root.der.clone(),
+        })
+    }
+}
+
 /// An authenticator model listed in a generated metadata BLOB.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelEntry {

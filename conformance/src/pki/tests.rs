@@ -168,6 +168,25 @@ fn tpm_with_sha256_and_sha1_names_verifies_and_chains_to_the_generated_root() {
 }
 
 #[test]
+fn android_key_verifies_and_chains_to_the_generated_root() {
+    let f = fixture();
+    let policy =
+        AttestationPolicy::require_trusted().with_trust_anchors(vec![f.ca.root().to_vec()]);
+    let mut authenticator = VirtualAuthenticator::new(13)
+        .with_origin(ORIGIN)
+        .with_attestation_ca(f.ca);
+    assert_eq!(
+        register(
+            &mut authenticator,
+            &options(Attestation::AndroidKey, AAGUID),
+            &[],
+            &policy
+        ),
+        Ok(true)
+    );
+}
+
+#[test]
 fn expired_and_not_yet_valid_certificates_are_untrusted() {
     let mut f = fixture();
     let policy =
@@ -251,7 +270,9 @@ fn expected_code(mutation: Mutation) -> &'static str {
         | M::SignedWithCredentialKey
         | M::TpmExtraDataWrong
         | M::TpmMagicWrong
-        | M::TpmUniqueWrong => "attestation_invalid",
+        | M::TpmUniqueWrong
+        | M::AndroidKeyChallengeWrong
+        | M::AndroidKeyCertificateKeyWrong => "attestation_invalid",
         other => panic!("{other:?} is not a structure mutation"),
     }
 }
@@ -272,6 +293,8 @@ fn every_structure_mutation_is_refused_with_its_code() {
             Attestation::PackedFull
         } else if mutation.applies_to_registration(Attestation::TpmSha256) {
             Attestation::TpmSha256
+        } else if mutation.applies_to_registration(Attestation::AndroidKey) {
+            Attestation::AndroidKey
         } else {
             Attestation::FidoU2f
         };
@@ -287,7 +310,8 @@ fn every_structure_mutation_is_refused_with_its_code() {
         };
         let mut authenticator = VirtualAuthenticator::new(4)
             .with_origin(ORIGIN)
-            .with_attestation_certificate(certificate.clone());
+            .with_attestation_certificate(certificate.clone())
+            .with_attestation_ca(f.ca.clone());
         let got = register(
             &mut authenticator,
             &options(attestation, aaguid),
