@@ -143,11 +143,39 @@ pub enum Algorithm {
     EdDsa,
     /// RSASSA-PKCS1-v1_5 with SHA-256, COSE -257, 2048-bit fixture keys.
     Rs256,
+    /// ECDSA P-384 with SHA-384, COSE -35.
+    Es384,
+    /// ECDSA P-521 with SHA-512, COSE -36.
+    Es512,
+    /// RSASSA-PKCS1-v1_5 with SHA-384, COSE -258, fixture keys.
+    Rs384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512, COSE -259, fixture keys.
+    Rs512,
+    /// RSASSA-PSS with SHA-256, COSE -37, fixture keys (salted: not deterministic).
+    Ps256,
+    /// RSASSA-PSS with SHA-384, COSE -38, fixture keys (salted: not deterministic).
+    Ps384,
+    /// RSASSA-PSS with SHA-512, COSE -39, fixture keys (salted: not deterministic).
+    Ps512,
 }
 
 impl Algorithm {
-    /// Every algorithm: ES256, EdDSA, RS256.
+    /// The three most used algorithms: ES256, EdDSA, RS256.
     pub const ALL: [Self; 3] = [Self::Es256, Self::EdDsa, Self::Rs256];
+
+    /// Every algorithm the virtual authenticator creates credentials for.
+    pub const EVERY: [Self; 10] = [
+        Self::Es256,
+        Self::EdDsa,
+        Self::Rs256,
+        Self::Es384,
+        Self::Es512,
+        Self::Rs384,
+        Self::Rs512,
+        Self::Ps256,
+        Self::Ps384,
+        Self::Ps512,
+    ];
 
     /// The COSE algorithm identifier.
     #[must_use]
@@ -156,23 +184,37 @@ impl Algorithm {
             Self::Es256 => -7,
             Self::EdDsa => -8,
             Self::Rs256 => -257,
+            Self::Es384 => -35,
+            Self::Es512 => -36,
+            Self::Rs384 => -258,
+            Self::Rs512 => -259,
+            Self::Ps256 => -37,
+            Self::Ps384 => -38,
+            Self::Ps512 => -39,
         }
     }
 
-    /// The registry name (`ES256`, `EdDSA`, `RS256`).
+    /// The registry name (`ES256`, `EdDSA`, `RS256`...).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Es256 => "ES256",
             Self::EdDsa => "EdDSA",
             Self::Rs256 => "RS256",
+            Self::Es384 => "ES384",
+            Self::Es512 => "ES512",
+            Self::Rs384 => "RS384",
+            Self::Rs512 => "RS512",
+            Self::Ps256 => "PS256",
+            Self::Ps384 => "PS384",
+            Self::Ps512 => "PS512",
         }
     }
 
     /// The algorithm with this COSE identifier, if the virtual authenticator supports it.
     #[must_use]
     pub fn from_cose(alg: i64) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.cose() == alg)
+        Self::EVERY.into_iter().find(|a| a.cose() == alg)
     }
 }
 
@@ -1028,16 +1070,21 @@ pub struct AuthenticationResponse {
 #[derive(Clone)]
 enum PrivateKey {
     Es256(p256::ecdsa::SigningKey),
+    Es384(p384::ecdsa::SigningKey),
+    Es512(Arc<p521::ecdsa::SigningKey>),
     EdDsa(Arc<rs::Ed25519KeyPair>),
-    Rs256(Arc<rs::RsaKeyPair>),
+    /// An RSA fixture key and the algorithm (padding and hash) it signs with.
+    Rsa(Arc<rs::RsaKeyPair>, Algorithm),
 }
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Es256(_) => "Es256(<private>)",
+            Self::Es384(_) => "Es384(<private>)",
+            Self::Es512(_) => "Es512(<private>)",
             Self::EdDsa(_) => "EdDsa(<private>)",
-            Self::Rs256(_) => "Rs256(<private>)",
+            Self::Rsa(..) => "Rsa(<private>)",
         })
     }
 }
@@ -1059,12 +1106,38 @@ impl PrivateKey {
             Algorithm::EdDsa => rs::Ed25519KeyPair::from_seed_unchecked(&rng.bytes(32))
                 .map(|k| Self::EdDsa(Arc::new(k)))
                 .map_err(|_| Error::Crypto("Ed25519 seed rejected")),
-            Algorithm::Rs256 => {
+            Algorithm::Es384 => {
+                for _ in 0..64 {
+                    if let Ok(key) = p384::ecdsa::SigningKey::from_slice(&rng.bytes(48)) {
+                        return Ok(Self::Es384(key));
+                    }
+                }
+                Err(Error::Crypto("could not derive a P-384 scalar"))
+            }
+            Algorithm::Es512 => {
+                for _ in 0..64 {
+                    // A P-521 scalar has 521 bits: clear the top 7 bits of 66 bytes.
+                    let mut bytes = rng.bytes(66);
+                    if let Some(first) = bytes.first_mut() {
+                        *first &= 0x01;
+                    }
+                    if let Ok(key) = p521::ecdsa::SigningKey::from_slice(&bytes) {
+                        return Ok(Self::Es512(Arc::new(key)));
+                    }
+                }
+                Err(Error::Crypto("could not derive a P-521 scalar"))
+            }
+            Algorithm::Rs256
+            | Algorithm::Rs384
+            | Algorithm::Rs512
+            | Algorithm::Ps256
+            | Algorithm::Ps384
+            | Algorithm::Ps512 => {
                 let der = RSA_KEYS
                     .get(rng.below(RSA_KEYS.len()))
                     .ok_or(Error::Crypto("no RSA fixture key"))?;
                 rs::RsaKeyPair::from_pkcs8(der)
-                    .map(|k| Self::Rs256(Arc::new(k)))
+                    .map(|k| Self::Rsa(Arc::new(k), algorithm))
                     .map_err(|_| Error::Crypto("RSA fixture key rejected"))
             }
         }
@@ -1073,8 +1146,10 @@ impl PrivateKey {
     fn algorithm(&self) -> Algorithm {
         match self {
             Self::Es256(_) => Algorithm::Es256,
+            Self::Es384(_) => Algorithm::Es384,
+            Self::Es512(_) => Algorithm::Es512,
             Self::EdDsa(_) => Algorithm::EdDsa,
-            Self::Rs256(_) => Algorithm::Rs256,
+            Self::Rsa(_, algorithm) => *algorithm,
         }
     }
 
@@ -1089,11 +1164,31 @@ impl PrivateKey {
                 let (r, s) = bytes.split_at(bytes.len() / 2);
                 Ok(ecdsa_der(r, s))
             }
+            Self::Es384(key) => {
+                let sig: p384::ecdsa::Signature = key
+                    .try_sign(message)
+                    .map_err(|_| Error::Crypto("ECDSA signing failed"))?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+            Self::Es512(key) => {
+                let sig: p521::ecdsa::Signature = key
+                    .try_sign(message)
+                    .map_err(|_| Error::Crypto("ECDSA signing failed"))?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
             Self::EdDsa(key) => Ok(key.sign(message).as_ref().to_vec()),
-            Self::Rs256(key) => {
+            Self::Rsa(key, algorithm) => {
+                let encoding: &'static dyn rs::RsaEncoding = match algorithm {
+                    Algorithm::Rs384 => &rs::RSA_PKCS1_SHA384,
+                    Algorithm::Rs512 => &rs::RSA_PKCS1_SHA512,
+                    Algorithm::Ps256 => &rs::RSA_PSS_SHA256,
+                    Algorithm::Ps384 => &rs::RSA_PSS_SHA384,
+                    Algorithm::Ps512 => &rs::RSA_PSS_SHA512,
+                    _ => &rs::RSA_PKCS1_SHA256,
+                };
                 let mut sig = vec![0; key.public().modulus_len()];
                 key.sign(
-                    &rs::RSA_PKCS1_SHA256,
+                    encoding,
                     &ring::rand::SystemRandom::new(),
                     message,
                     &mut sig,
@@ -1127,11 +1222,33 @@ impl PrivateKey {
                     Cbor::Bytes(key.public_key().as_ref().to_vec()),
                 ),
             ],
-            Self::Rs256(key) => {
+            Self::Es384(key) => {
+                let point = key.verifying_key().to_sec1_point(false);
+                let (x, y) = point_coordinates(point.as_bytes(), 48)?;
+                vec![
+                    (Cbor::int(1), Cbor::int(2)),
+                    (Cbor::int(3), Cbor::int(Algorithm::Es384.cose())),
+                    (Cbor::int(-1), Cbor::int(2)),
+                    (Cbor::int(-2), Cbor::Bytes(x.to_vec())),
+                    (Cbor::int(-3), Cbor::Bytes(y.to_vec())),
+                ]
+            }
+            Self::Es512(key) => {
+                let point = p521::ecdsa::VerifyingKey::from(key.as_ref()).to_sec1_point(false);
+                let (x, y) = point_coordinates(point.as_bytes(), 66)?;
+                vec![
+                    (Cbor::int(1), Cbor::int(2)),
+                    (Cbor::int(3), Cbor::int(Algorithm::Es512.cose())),
+                    (Cbor::int(-1), Cbor::int(3)),
+                    (Cbor::int(-2), Cbor::Bytes(x.to_vec())),
+                    (Cbor::int(-3), Cbor::Bytes(y.to_vec())),
+                ]
+            }
+            Self::Rsa(key, algorithm) => {
                 let public = rs::RsaPublicKeyComponents::<Vec<u8>>::from(key.public());
                 vec![
                     (Cbor::int(1), Cbor::int(3)),
-                    (Cbor::int(3), Cbor::int(Algorithm::Rs256.cose())),
+                    (Cbor::int(3), Cbor::int(algorithm.cose())),
                     (Cbor::int(-1), Cbor::Bytes(public.n)),
                     (Cbor::int(-2), Cbor::Bytes(public.e)),
                 ]
@@ -1159,7 +1276,15 @@ impl PrivateKey {
                 ];
                 [PREFIX.as_slice(), key.public_key().as_ref()].concat()
             }
-            Self::Rs256(key) => {
+            Self::Es384(key) => {
+                let point = key.verifying_key().to_sec1_point(false);
+                ec_spki(&[0x2b, 0x81, 0x04, 0x00, 0x22], point.as_bytes())?
+            }
+            Self::Es512(key) => {
+                let point = p521::ecdsa::VerifyingKey::from(key.as_ref()).to_sec1_point(false);
+                ec_spki(&[0x2b, 0x81, 0x04, 0x00, 0x23], point.as_bytes())?
+            }
+            Self::Rsa(key, _) => {
                 // SEQUENCE { SEQUENCE { rsaEncryption, NULL }, BIT STRING RSAPublicKey }
                 const ALGORITHM: [u8; 15] = [
                     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
@@ -1171,6 +1296,25 @@ impl PrivateKey {
             }
         })
     }
+}
+
+/// The affine coordinates of an uncompressed point `04 ‖ x ‖ y` of `size`-byte coordinates.
+fn point_coordinates(point: &[u8], size: usize) -> Result<(&[u8], &[u8]), Error> {
+    match point.split_first() {
+        Some((0x04, xy)) if xy.len() == 2 * size => Ok(xy.split_at(size)),
+        _ => Err(Error::Crypto("unexpected EC point encoding")),
+    }
+}
+
+/// `SubjectPublicKeyInfo` of an EC key on the named curve with this OID content.
+fn ec_spki(curve: &[u8], point: &[u8]) -> Result<Vec<u8>, Error> {
+    const ID_EC_PUBLIC_KEY: [u8; 9] = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    let algorithm = der_tlv(
+        0x30,
+        &[ID_EC_PUBLIC_KEY.as_slice(), &der_tlv(0x06, curve)?].concat(),
+    )?;
+    let bits = der_tlv(0x03, &[[0u8].as_slice(), point].concat())?;
+    der_tlv(0x30, &[algorithm, bits].concat())
 }
 
 /// The affine coordinates of an uncompressed P-256 point `04 ‖ x ‖ y`.
@@ -1880,7 +2024,7 @@ impl VirtualAuthenticator {
         let mut signature = if has(Mutation::SignatureByAnotherKey) {
             let mut other = self.rng.clone();
             let mut key = PrivateKey::generate(credential.algorithm(), &mut other)?;
-            if let (PrivateKey::Rs256(_), PrivateKey::Rs256(mine)) = (&key, &credential.key)
+            if let (PrivateKey::Rsa(..), PrivateKey::Rsa(mine, algorithm)) = (&key, &credential.key)
                 && key.cose_public_key()? == credential.cose_public_key
             {
                 // The fixture pool is small: take the next fixture key instead.
@@ -1895,7 +2039,7 @@ impl VirtualAuthenticator {
                     .get((position + 1) % RSA_KEYS.len())
                     .ok_or(Error::Crypto("no RSA fixture key"))?;
                 key = rs::RsaKeyPair::from_pkcs8(der)
-                    .map(|k| PrivateKey::Rs256(Arc::new(k)))
+                    .map(|k| PrivateKey::Rsa(Arc::new(k), *algorithm))
                     .map_err(|_| Error::Crypto("RSA fixture key rejected"))?;
             }
             key.sign(&signed)?

@@ -437,6 +437,8 @@ impl Harness {
                 Algorithm::Es256 => COSEAlgorithm::ES256,
                 Algorithm::EdDsa => COSEAlgorithm::EDDSA,
                 Algorithm::Rs256 => COSEAlgorithm::RS256,
+                // The comparison runs on Algorithm::ALL only.
+                other => unreachable!("{other} is not compared with webauthn-rs"),
             })
             .collect()
     }

@@ -42,6 +42,12 @@ fn register(
 ) -> Result<bool, String> {
     let rp = RelyingParty::builder(RP_ID, "Example")
         .origin(ORIGIN)
+        .algorithms(
+            Algorithm::EVERY
+                .iter()
+                .map(|a| webauthn_core::CoseAlgorithm(a.cose()))
+                .collect(),
+        )
         .build()
         .unwrap();
     let user = UserEntity {
@@ -348,6 +354,28 @@ fn fido_u2f_structure_mutations_and_signature() {
             ),
             Err(want.to_owned()),
             "{mutation:?}"
+        );
+    }
+}
+
+#[test]
+fn packed_self_verifies_for_every_algorithm() {
+    for algorithm in Algorithm::EVERY {
+        let mut authenticator = VirtualAuthenticator::new(14).with_origin(ORIGIN);
+        let options = CredentialOptions {
+            attestation: Attestation::PackedSelf,
+            algorithm,
+            ..CredentialOptions::default()
+        };
+        assert_eq!(
+            register(
+                &mut authenticator,
+                &options,
+                &[],
+                &AttestationPolicy::default()
+            ),
+            Ok(false),
+            "{algorithm}"
         );
     }
 }
