@@ -7,10 +7,11 @@
 //!                          └─ CRL of the MDS CA (revoked serials chosen by the caller)
 //! ```
 //!
-//! Every key is an ECDSA P-256 key derived from the seed ([`SplitMix64`]), so the same seed gives
-//! the same keys, the same AAGUIDs and the same attestation signatures (RFC 6979). The
-//! certificates themselves are signed by `rcgen` through `ring`, whose ECDSA nonces are random:
-//! their bytes differ between runs, their content does not. Validity periods are fixed dates
+//! Every key is an ECDSA P-256 key derived from the seed ([`SplitMix64`]), and every signature,
+//! certificates and CRLs included (rcgen signs through [`TestKey`]), is deterministic
+//! (RFC 6979): the same seed gives the same certificates and BLOBs byte for byte, so a relying
+//! party and the suite can generate them separately. (The one P-384 key, of
+//! [`AttestationCa::issue_with_p384_key`], is random.) Validity periods are fixed dates
 //! (2020 to 2099), so the material stays valid without a clock; the expired and not-yet-valid
 //! certificates use fixed dates in the past (2010–2015) and far future (2090–2099).
 //!
@@ -49,21 +50,13 @@ fn pki_error(what: &str) -> impl FnOnce(rcgen::Error) -> PkiError + '_ {
 /// The FIDO AAGUID extension, `id-fido-gen-ce-aaguid` (1.3.6.1.4.1.45724.1.1.4).
 const FIDO_AAGUID_OID: [u64; 10] = [1, 3, 6, 1, 4, 1, 45724, 1, 1, 4];
 
-/// RFC 5208 PrivateKeyInfo { version 0, id-ecPublicKey/prime256v1, RFC 5915 ECPrivateKey
-/// { 1, scalar, [1] publicKey } }: the bytes before the scalar and between it and the point.
-const PKCS8_HEAD: [u8; 36] = [
-    0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
-    0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x6d, 0x30, 0x6b, 0x02,
-    0x01, 0x01, 0x04, 0x20,
-];
-const PKCS8_MIDDLE: [u8; 5] = [0xa1, 0x44, 0x03, 0x42, 0x00];
-
 /// A P-256 key derived from the PRNG, usable both by `p256` (attestation and JWS signatures)
 /// and by `rcgen` (certificates).
 #[derive(Clone)]
 pub struct TestKey {
     signing: p256::ecdsa::SigningKey,
-    pkcs8: Vec<u8>,
+    /// The uncompressed SEC1 point of the public key.
+    point: Vec<u8>,
 }
 
 impl fmt::Debug for TestKey {
@@ -90,20 +83,12 @@ impl TestKey {
     /// The key of an existing P-256 signing key (a credential's, to certify it).
     #[must_use]
     pub fn from_signing_key(signing: p256::ecdsa::SigningKey) -> Self {
-        let scalar = signing.to_bytes();
-        let point = signing.verifying_key().to_sec1_point(false);
-        let pkcs8 = [
-            PKCS8_HEAD.as_slice(),
-            scalar.as_slice(),
-            PKCS8_MIDDLE.as_slice(),
-            point.as_bytes(),
-        ]
-        .concat();
-        Self { signing, pkcs8 }
-    }
-
-    fn rcgen(&self) -> Result<KeyPair, PkiError> {
-        KeyPair::try_from(self.pkcs8.as_slice()).map_err(pki_error("key"))
+        let point = signing
+            .verifying_key()
+            .to_sec1_point(false)
+            .as_bytes()
+            .to_vec();
+        Self { signing, point }
     }
 
     /// An ECDSA P-256 SHA-256 signature, DER (`Ecdsa-Sig-Value`), as WebAuthn statements carry.
@@ -133,11 +118,26 @@ impl TestKey {
     /// The uncompressed SEC1 point of the public key.
     #[must_use]
     pub fn public_point(&self) -> Vec<u8> {
-        self.signing
-            .verifying_key()
-            .to_sec1_point(false)
-            .as_bytes()
-            .to_vec()
+        self.point.clone()
+    }
+}
+
+/// rcgen signs certificates and CRLs with the seeded key through `p256`, whose ECDSA nonces are
+/// deterministic (RFC 6979): the same seed gives the same certificates, byte for byte.
+impl rcgen::PublicKeyData for TestKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.point
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for TestKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.sign_der(msg)
+            .map_err(|_| rcgen::Error::RingUnspecified)
     }
 }
 
@@ -152,8 +152,8 @@ pub struct Certified {
 }
 
 impl Certified {
-    fn issuer(&self) -> Result<Issuer<'_, KeyPair>, PkiError> {
-        Ok(Issuer::from_params(&self.params, self.key.rcgen()?))
+    fn issuer(&self) -> Result<Issuer<'_, TestKey>, PkiError> {
+        Ok(Issuer::from_params(&self.params, self.key.clone()))
     }
 }
 
@@ -228,7 +228,7 @@ fn params(
 
 fn self_signed(params: CertificateParams, key: TestKey) -> Result<Certified, PkiError> {
     let der = params
-        .self_signed(&key.rcgen()?)
+        .self_signed(&key)
         .map_err(pki_error("self-signed certificate"))?
         .der()
         .to_vec();
@@ -241,7 +241,7 @@ fn signed_by(
     issuer: &Certified,
 ) -> Result<Certified, PkiError> {
     let der = params
-        .signed_by(&key.rcgen()?, &issuer.issuer()?)
+        .signed_by(&key, &issuer.issuer()?)
         .map_err(pki_error("certificate"))?
         .der()
         .to_vec();
@@ -366,6 +366,30 @@ impl AttestationCa {
     ) -> Result<AttestationCertificate, PkiError> {
         let key = TestKey::generate(&mut self.rng)?;
         self.issue_for(key, common_name, aaguid, validity)
+    }
+
+    /// A packed attestation certificate that certifies a P-384 key (random, from `ring`),
+    /// paired with a P-256 key to sign statements: the statement's `alg` (ES256) and the
+    /// metadata's algorithm then disagree with the certificate's key.
+    ///
+    /// # Errors
+    /// When `rcgen` refuses the certificate.
+    pub fn issue_with_p384_key(
+        &mut self,
+        common_name: &str,
+        aaguid: Option<[u8; 16]>,
+    ) -> Result<AttestationCertificate, PkiError> {
+        let mut certificate = self.issue(common_name, aaguid, Validity::Current)?;
+        let p384 = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)
+            .map_err(pki_error("P-384 key"))?;
+        certificate.leaf.der = certificate
+            .leaf
+            .params
+            .signed_by(&p384, &self.intermediate.issuer()?)
+            .map_err(pki_error("certificate"))?
+            .der()
+            .to_vec();
+        Ok(certificate)
     }
 
     /// [`Self::issue`] for a given key.
@@ -588,6 +612,8 @@ pub struct ModelEntry {
     pub roots: Vec<Vec<u8>>,
     /// The status of its only status report (`FIDO_CERTIFIED`, `ATTESTATION_KEY_COMPROMISE`…).
     pub status: String,
+    /// The statement's `authenticatorGetInfo`, if any.
+    pub authenticator_get_info: Option<Value>,
 }
 
 impl ModelEntry {
@@ -634,6 +660,9 @@ impl ModelEntry {
                 "attestationCertificateKeyIdentifiers".to_owned(),
                 json!(self.key_identifiers),
             );
+        }
+        if let (Some(info), Some(s)) = (&self.authenticator_get_info, statement.as_object_mut()) {
+            s.insert("authenticatorGetInfo".to_owned(), info.clone());
         }
         if let Some(e) = entry.as_object_mut() {
             e.insert("metadataStatement".to_owned(), statement);

@@ -37,6 +37,8 @@ use crate::pki::{
 pub const AAGUID_PACKED_FULL: [u8; 16] = *b"anshin-conf-full";
 /// The model that declares only self (surrogate) attestation.
 pub const AAGUID_PACKED_SELF: [u8; 16] = *b"anshin-conf-self";
+/// A model whose metadata trust anchor is its batch (attestation) certificate itself.
+pub const AAGUID_SELF_REFERENCE: [u8; 16] = *b"anshin-conf-sref";
 /// The model with tpm attestation (AttCA).
 pub const AAGUID_TPM: [u8; 16] = *b"anshin-conf-tpm!";
 /// The model with android-key attestation.
@@ -54,6 +56,8 @@ pub struct Material {
     packed_not_yet_valid: AttestationCertificate,
     packed_other_ca: AttestationCertificate,
     packed_other_key: AttestationCertificate,
+    packed_p384: AttestationCertificate,
+    self_reference: AttestationCertificate,
     self_model_full: AttestationCertificate,
     compromised: AttestationCertificate,
     u2f: AttestationCertificate,
@@ -83,6 +87,12 @@ impl Material {
                 Validity::NotYetValid,
             )?,
             packed_other_ca: other_ca.issue("anshin stray", full, Validity::Current)?,
+            packed_p384: ca.issue_with_p384_key("anshin conformance P-384", full)?,
+            self_reference: ca.issue(
+                "anshin conformance batch anchor",
+                Some(AAGUID_SELF_REFERENCE),
+                Validity::Current,
+            )?,
             self_model_full: ca.issue(
                 "anshin conformance self",
                 Some(AAGUID_PACKED_SELF),
@@ -112,14 +122,30 @@ impl Material {
             attestation_types: types.iter().map(|t| (*t).to_owned()).collect(),
             roots: vec![self.ca.root().to_vec()],
             status: status.to_owned(),
+            authenticator_get_info: None,
         };
+        let mut packed = model(
+            "anshin conformance packed authenticator",
+            AAGUID_PACKED_FULL,
+            &["basic_full"],
+            "FIDO_CERTIFIED_L1",
+        );
+        // Resp-5 P-5: 64-bit integers that a float would round.
+        packed.authenticator_get_info = Some(json!({
+            "versions": ["FIDO_2_0"],
+            "aaguid": AAGUID_PACKED_FULL.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            "vendorPrototypeConfigCommands": [u64::MAX, 9_007_199_254_740_993_u64],
+        }));
+        let mut self_reference = model(
+            "anshin conformance batch-anchored authenticator",
+            AAGUID_SELF_REFERENCE,
+            &["basic_full"],
+            "FIDO_CERTIFIED_L1",
+        );
+        self_reference.roots = vec![self.self_reference.leaf.der.clone()];
         vec![
-            model(
-                "anshin conformance packed authenticator",
-                AAGUID_PACKED_FULL,
-                &["basic_full"],
-                "FIDO_CERTIFIED_L1",
-            ),
+            packed,
+            self_reference,
             model(
                 "anshin conformance self-attesting authenticator",
                 AAGUID_PACKED_SELF,
@@ -152,6 +178,7 @@ impl Material {
                 // U2F sends the attestation certificate alone: its issuer is the anchor.
                 roots: vec![self.ca.intermediate().to_vec()],
                 status: "FIDO_CERTIFIED".to_owned(),
+                authenticator_get_info: None,
             },
         ]
     }
@@ -618,7 +645,7 @@ impl Suite {
         self.attestation_resp_2(&mut results).await;
         self.attestation_resp_3(&mut results).await;
         self.attestation_resp_4(&mut results).await;
-        self.attestation_resp_5(&mut results).await;
+        Box::pin(self.attestation_resp_5(&mut results)).await;
         self.attestation_resp_6(&mut results).await;
         self.attestation_resp_7(&mut results).await;
         self.attestation_resp_8(&mut results).await;
@@ -1016,6 +1043,10 @@ impl Suite {
                 "P-4",
                 "the root carries a critical Basic Constraints extension",
             ),
+            (
+                "P-5",
+                "the metadata statement carries 64-bit vendorPrototypeConfigCommands",
+            ),
         ] {
             let (username, mut authenticator) = self.fresh("aresp5p");
             let outcome = self
@@ -1023,22 +1054,24 @@ impl Suite {
                 .await;
             push(results, T, case, description, outcome);
         }
-        results.push(CaseResult {
-            test: T,
-            case: "P-3",
-            description: "the batch certificate is itself the metadata trust anchor",
-            outcome: Outcome::Skip(
-                "the generated metadata has no self-referencing batch model yet",
-            ),
-        });
-        results.push(CaseResult {
-            test: T,
-            case: "P-5",
-            description: "metadata with a 64-bit vendorPrototypeConfigCommands",
-            outcome: Outcome::Skip(
-                "the generated statements do not carry authenticatorGetInfo yet",
-            ),
-        });
+        let (username, mut authenticator) = self.fresh("aresp5p3");
+        let p3 = self
+            .registered(
+                &username,
+                &mut authenticator,
+                Registration {
+                    aaguid: Some(AAGUID_SELF_REFERENCE),
+                    ..full(&m.self_reference)
+                },
+            )
+            .await;
+        push(
+            results,
+            T,
+            "P-3",
+            "the batch certificate is itself the metadata trust anchor",
+            p3,
+        );
         use Mutation as M;
         let mutations = [
             ("F-1", "fmt is unknown", M::FmtUnknown),
@@ -1099,12 +1132,20 @@ impl Suite {
             .await;
             push(results, T, case, description, outcome);
         }
-        results.push(CaseResult {
-            test: T,
-            case: "F-8",
-            description: "the attestation key's algorithm differs from the metadata's",
-            outcome: Outcome::Skip("the virtual authenticator's attestation keys are all P-256"),
-        });
+        let (username, mut authenticator) = self.fresh("aresp5f8");
+        let f8 = async {
+            self.register_with(&username, &mut authenticator, full(&m.packed_p384), None)
+                .await?
+                .failed()
+        }
+        .await;
+        push(
+            results,
+            T,
+            "F-8",
+            "the attestation certificate's key (P-384) is not the metadata's algorithm",
+            f8,
+        );
         if let Some(mine) = results.get_mut(start..) {
             mine.sort_by_key(|r| case_order(r.case));
         }

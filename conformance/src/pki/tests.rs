@@ -408,6 +408,7 @@ fn entry(status: &str, roots: Vec<Vec<u8>>) -> ModelEntry {
         attestation_types: vec!["basic_full".to_owned()],
         roots,
         status: status.to_owned(),
+        authenticator_get_info: None,
     }
 }
 
@@ -496,6 +497,23 @@ fn metadata_makes_packed_full_trusted_and_refuses_compromised_models() {
             "{status}"
         );
     }
+}
+
+#[test]
+fn same_seed_same_certificates_and_blob() {
+    let (a, b) = (fixture(), fixture());
+    assert_eq!(a.ca.root(), b.ca.root());
+    assert_eq!(a.ca.intermediate(), b.ca.intermediate());
+    let entries = [entry("FIDO_CERTIFIED", vec![a.ca.root().to_vec()])];
+    assert_eq!(
+        a.mds.blob(1, &entries, BlobDefect::None).unwrap(),
+        b.mds.blob(1, &entries, BlobDefect::None).unwrap()
+    );
+    assert_ne!(
+        a.ca.root(),
+        AttestationCa::generate(8).unwrap().root(),
+        "another seed, another root"
+    );
 }
 
 #[test]
