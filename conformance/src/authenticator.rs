@@ -255,11 +255,16 @@ pub enum Attestation {
     /// description whose `attestationChallenge` is the clientDataHash; `sig` is by the
     /// credential key.
     AndroidKey,
+    /// `fmt: "android-safetynet"` (§8.5, deprecated): `response` is a JWS (ES256, x5c of
+    /// [`VirtualAuthenticator::with_attestation_certificate`], see
+    /// [`crate::pki::AttestationCa::issue_safetynet`]) whose payload carries the nonce,
+    /// `ctsProfileMatch: true` and `timestampMs` from [`VirtualAuthenticator::with_time`].
+    AndroidSafetyNet,
 }
 
 impl Attestation {
     /// Every statement: the first two need no attestation certificate or CA.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::None,
         Self::PackedSelf,
         Self::PackedFull,
@@ -269,6 +274,7 @@ impl Attestation {
         Self::TpmSha256,
         Self::TpmSha1,
         Self::AndroidKey,
+        Self::AndroidSafetyNet,
     ];
 
     /// The attestation statement format identifier.
@@ -282,6 +288,7 @@ impl Attestation {
             Self::Compound => "compound",
             Self::TpmSha256 | Self::TpmSha1 => "tpm",
             Self::AndroidKey => "android-key",
+            Self::AndroidSafetyNet => "android-safetynet",
         }
     }
 
@@ -290,7 +297,12 @@ impl Attestation {
     pub const fn needs_certificate(self) -> bool {
         matches!(
             self,
-            Self::PackedFull | Self::FidoU2f | Self::Compound | Self::TpmSha256 | Self::TpmSha1
+            Self::PackedFull
+                | Self::FidoU2f
+                | Self::Compound
+                | Self::TpmSha256
+                | Self::TpmSha1
+                | Self::AndroidSafetyNet
         )
     }
 
@@ -306,7 +318,8 @@ impl Attestation {
             | Self::Compound
             | Self::TpmSha256
             | Self::TpmSha1
-            | Self::AndroidKey => "direct",
+            | Self::AndroidKey
+            | Self::AndroidSafetyNet => "direct",
         }
     }
 }
@@ -662,6 +675,20 @@ pub enum Mutation {
     AndroidKeyChallengeWrong,
     /// The android-key certificate certifies another key than the credential's.
     AndroidKeyCertificateKeyWrong,
+    /// `ver` is empty (android-safetynet).
+    SafetyNetVerEmpty,
+    /// `response` is empty (android-safetynet).
+    SafetyNetResponseEmpty,
+    /// The JWS's `nonce` is not the hash of attToBeSigned (android-safetynet).
+    SafetyNetNonceWrong,
+    /// The JWS header's `x5c` is empty (android-safetynet).
+    SafetyNetX5cEmpty,
+    /// `ctsProfileMatch` is false (android-safetynet).
+    SafetyNetCtsProfileMismatch,
+    /// `timestampMs` is an hour after the authenticator's time (android-safetynet).
+    SafetyNetTimestampFuture,
+    /// `timestampMs` is an hour before the authenticator's time (android-safetynet).
+    SafetyNetTimestampOld,
 }
 
 impl Mutation {
@@ -695,7 +722,7 @@ impl Mutation {
 
     /// Every mutation of the wire structure: client data members, the attestation object's
     /// CBOR, the statements' members and certificate lists.
-    pub const STRUCTURE: [Self; 42] = [
+    pub const STRUCTURE: [Self; 49] = [
         Self::ClientDataTypeMissing,
         Self::ClientDataTypeNotString,
         Self::ClientDataTypeEmpty,
@@ -738,6 +765,13 @@ impl Mutation {
         Self::TpmUniqueWrong,
         Self::AndroidKeyChallengeWrong,
         Self::AndroidKeyCertificateKeyWrong,
+        Self::SafetyNetVerEmpty,
+        Self::SafetyNetResponseEmpty,
+        Self::SafetyNetNonceWrong,
+        Self::SafetyNetX5cEmpty,
+        Self::SafetyNetCtsProfileMismatch,
+        Self::SafetyNetTimestampFuture,
+        Self::SafetyNetTimestampOld,
     ];
 
     /// Whether the mutation changes `clientDataJSON`'s members.
@@ -822,6 +856,15 @@ impl Mutation {
             Self::AndroidKeyChallengeWrong | Self::AndroidKeyCertificateKeyWrong => {
                 return matches!(attestation, Attestation::AndroidKey);
             }
+            Self::SafetyNetVerEmpty
+            | Self::SafetyNetResponseEmpty
+            | Self::SafetyNetNonceWrong
+            | Self::SafetyNetX5cEmpty
+            | Self::SafetyNetCtsProfileMismatch
+            | Self::SafetyNetTimestampFuture
+            | Self::SafetyNetTimestampOld => {
+                return matches!(attestation, Attestation::AndroidSafetyNet);
+            }
             _ => {}
         }
         match self {
@@ -895,7 +938,14 @@ impl Mutation {
             | Self::TpmMagicWrong
             | Self::TpmUniqueWrong
             | Self::AndroidKeyChallengeWrong
-            | Self::AndroidKeyCertificateKeyWrong => false,
+            | Self::AndroidKeyCertificateKeyWrong
+            | Self::SafetyNetVerEmpty
+            | Self::SafetyNetResponseEmpty
+            | Self::SafetyNetNonceWrong
+            | Self::SafetyNetX5cEmpty
+            | Self::SafetyNetCtsProfileMismatch
+            | Self::SafetyNetTimestampFuture
+            | Self::SafetyNetTimestampOld => false,
         }
     }
 
@@ -970,7 +1020,14 @@ impl Mutation {
             | Self::TpmMagicWrong
             | Self::TpmUniqueWrong
             | Self::AndroidKeyChallengeWrong
-            | Self::AndroidKeyCertificateKeyWrong => false,
+            | Self::AndroidKeyCertificateKeyWrong
+            | Self::SafetyNetVerEmpty
+            | Self::SafetyNetResponseEmpty
+            | Self::SafetyNetNonceWrong
+            | Self::SafetyNetX5cEmpty
+            | Self::SafetyNetCtsProfileMismatch
+            | Self::SafetyNetTimestampFuture
+            | Self::SafetyNetTimestampOld => false,
         }
     }
 }
@@ -1570,6 +1627,8 @@ pub struct VirtualAuthenticator {
     credentials: Vec<VirtualCredential>,
     attestation_certificate: Option<AttestationCertificate>,
     attestation_ca: Option<AttestationCa>,
+    /// Seconds since the Unix epoch, for statements that carry a time (SafetyNet).
+    time: u64,
 }
 
 impl VirtualAuthenticator {
@@ -1584,7 +1643,16 @@ impl VirtualAuthenticator {
             credentials: Vec::new(),
             attestation_certificate: None,
             attestation_ca: None,
+            time: 1_750_000_000,
         }
+    }
+
+    /// The time (seconds since the Unix epoch) the authenticator puts in statements that carry
+    /// one (android-safetynet's `timestampMs`); default 2025-06-15 (1 750 000 000).
+    #[must_use]
+    pub fn with_time(mut self, unix_seconds: u64) -> Self {
+        self.time = unix_seconds;
+        self
     }
 
     /// The CA that issues a certificate per credential for [`Attestation::Apple`] (as Apple's
@@ -1838,6 +1906,9 @@ impl VirtualAuthenticator {
                         Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
                     ),
                 ]
+            }
+            (Attestation::AndroidSafetyNet, Some(certificate)) => {
+                self.safetynet_members(certificate, &signed, mutations)?
             }
             (Attestation::Apple, _) => {
                 // §8.8: a certificate for the credential key whose extension
@@ -2188,6 +2259,69 @@ impl VirtualAuthenticator {
             ("sig", Cbor::Bytes(sig)),
             ("certInfo", Cbor::Bytes(cert_info)),
             ("pubArea", Cbor::Bytes(pub_area)),
+        ])
+    }
+
+    /// The members of an android-safetynet statement (§8.5): `ver` and the JWS `response`.
+    fn safetynet_members(
+        &mut self,
+        certificate: &AttestationCertificate,
+        signed: &[u8],
+        mutations: &[Mutation],
+    ) -> Result<Vec<(&'static str, Cbor)>, Error> {
+        use base64::Engine as _;
+        let has = |m: Mutation| mutations.contains(&m);
+        let standard = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mut nonce = sha256(signed);
+        if has(Mutation::SafetyNetNonceWrong) {
+            self.flip_bit(&mut nonce);
+        }
+        let hour_ms = 3_600_000;
+        let now_ms = self.time.saturating_mul(1000);
+        let timestamp_ms = if has(Mutation::SafetyNetTimestampFuture) {
+            now_ms.saturating_add(hour_ms)
+        } else if has(Mutation::SafetyNetTimestampOld) {
+            now_ms.saturating_sub(hour_ms)
+        } else {
+            now_ms
+        };
+        let x5c: Vec<String> = if has(Mutation::SafetyNetX5cEmpty) {
+            Vec::new()
+        } else {
+            certificate.x5c().iter().map(|c| standard(c)).collect()
+        };
+        let header = json!({"alg": "ES256", "x5c": x5c});
+        let payload = json!({
+            "nonce": standard(&nonce),
+            "timestampMs": timestamp_ms,
+            "apkPackageName": "com.google.android.gms",
+            "apkCertificateDigestSha256": [],
+            "ctsProfileMatch": !has(Mutation::SafetyNetCtsProfileMismatch),
+            "basicIntegrity": true,
+        });
+        let signing_input = format!(
+            "{}.{}",
+            base64url::encode(header.to_string()),
+            base64url::encode(payload.to_string())
+        );
+        let signature = certificate
+            .leaf
+            .key
+            .sign_raw(signing_input.as_bytes())
+            .map_err(|_| Error::Crypto("JWS signing failed"))?;
+        let response = if has(Mutation::SafetyNetResponseEmpty) {
+            Vec::new()
+        } else {
+            format!("{signing_input}.{}", base64url::encode(signature)).into_bytes()
+        };
+        let ver = if has(Mutation::SafetyNetVerEmpty) {
+            ""
+        } else {
+            "14366018"
+        };
+        Ok(vec![
+            ("ver", Cbor::text(ver)),
+            ("response", Cbor::Bytes(response)),
         ])
     }
 

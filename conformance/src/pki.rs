@@ -392,6 +392,32 @@ impl AttestationCa {
         Ok(certificate)
     }
 
+    /// Issues a SafetyNet attestation signing certificate: Subject Alternative Name dNSName
+    /// `attest.android.com` (and that common name), as §8.5 step 4 checks.
+    ///
+    /// # Errors
+    /// When `rcgen` refuses the certificate.
+    pub fn issue_safetynet(&mut self) -> Result<AttestationCertificate, PkiError> {
+        const HOST: &str = "attest.android.com";
+        let key = TestKey::generate(&mut self.rng)?;
+        self.serial += 1;
+        let name = distinguished_name(&[
+            (DnType::CountryName, "US"),
+            (DnType::OrganizationName, "anshin conformance"),
+            (DnType::CommonName, HOST),
+        ]);
+        let mut params = params(name, self.serial, Validity::Current, IsCa::ExplicitNoCa);
+        params.subject_alt_names = vec![rcgen::SanType::DnsName(
+            HOST.try_into().map_err(pki_error("dNSName"))?,
+        )];
+        let leaf = signed_by(params, key, &self.intermediate)?;
+        Ok(AttestationCertificate {
+            leaf,
+            intermediate: self.intermediate.der.clone(),
+            root: self.root.der.clone(),
+        })
+    }
+
     /// [`Self::issue`] for a given key.
     ///
     /// # Errors

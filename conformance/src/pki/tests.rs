@@ -193,6 +193,49 @@ fn android_key_verifies_and_chains_to_the_generated_root() {
 }
 
 #[test]
+fn android_safetynet_verifies_and_each_mutation_is_refused() {
+    let mut f = fixture();
+    let certificate = f.ca.issue_safetynet().unwrap();
+    let policy = AttestationPolicy::require_trusted()
+        .with_trust_anchors(vec![f.ca.root().to_vec()])
+        .allow_safetynet(webauthn_core::SafetyNetPolicy::default());
+    let authenticator = || {
+        VirtualAuthenticator::new(15)
+            .with_origin(ORIGIN)
+            .with_time(NOW.as_secs())
+            .with_attestation_certificate(certificate.clone())
+    };
+    let options = options(Attestation::AndroidSafetyNet, AAGUID);
+    assert_eq!(
+        register(&mut authenticator(), &options, &[], &policy),
+        Ok(true)
+    );
+    let mut failures = Vec::new();
+    for mutation in Mutation::STRUCTURE
+        .into_iter()
+        .filter(|m| m.applies_to_registration(Attestation::AndroidSafetyNet))
+        .filter(|m| !m.applies_to_registration(Attestation::PackedFull))
+    {
+        let got = register(&mut authenticator(), &options, &[mutation], &policy);
+        let want = expected_code(mutation);
+        if got != Err(want.to_owned()) {
+            failures.push(format!("{mutation:?}: want {want}, got {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    // The profile that does not accept the format refuses it.
+    assert_eq!(
+        register(
+            &mut authenticator(),
+            &options,
+            &[],
+            &AttestationPolicy::default()
+        ),
+        Err("attestation_untrusted".to_owned())
+    );
+}
+
+#[test]
 fn expired_and_not_yet_valid_certificates_are_untrusted() {
     let mut f = fixture();
     let policy =
@@ -265,7 +308,10 @@ fn expected_code(mutation: Mutation) -> &'static str {
         | M::AuthDataEmpty
         | M::AttStmtEmpty
         | M::SigEmpty
-        | M::X5cEmpty => "malformed_attestation",
+        | M::X5cEmpty
+        | M::SafetyNetVerEmpty
+        | M::SafetyNetResponseEmpty
+        | M::SafetyNetX5cEmpty => "malformed_attestation",
         M::OmitAttestedCredentialData | M::AttestedCredentialDataMissing => {
             "malformed_authenticator_data"
         }
@@ -278,7 +324,12 @@ fn expected_code(mutation: Mutation) -> &'static str {
         | M::TpmMagicWrong
         | M::TpmUniqueWrong
         | M::AndroidKeyChallengeWrong
-        | M::AndroidKeyCertificateKeyWrong => "attestation_invalid",
+        | M::AndroidKeyCertificateKeyWrong
+        | M::SafetyNetNonceWrong
+        | M::SafetyNetCtsProfileMismatch
+        | M::SafetyNetTimestampFuture
+        | M::SafetyNetTimestampOld => "attestation_invalid",
+
         other => panic!("{other:?} is not a structure mutation"),
     }
 }
@@ -294,7 +345,11 @@ fn every_structure_mutation_is_refused_with_its_code() {
         .with_trust_anchors(vec![f.ca.root().to_vec()])
         .reject_root_in_x5c();
     let mut failures = Vec::new();
-    for mutation in Mutation::STRUCTURE {
+    // The SafetyNet mutations need a policy that accepts the format: see their own test.
+    for mutation in Mutation::STRUCTURE
+        .into_iter()
+        .filter(|m| !m.applies_to_registration(Attestation::AndroidSafetyNet))
+    {
         let attestation = if mutation.applies_to_registration(Attestation::PackedFull) {
             Attestation::PackedFull
         } else if mutation.applies_to_registration(Attestation::TpmSha256) {
