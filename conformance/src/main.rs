@@ -181,6 +181,9 @@ fn run_server(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    println!(
+        "anshin FIDO2 server conformance against {url}, seed {seed} (replay with --seed {seed})"
+    );
     let results = runtime.block_on(suite.run());
     print!("{}", suite::report(&results));
     if let Some(path) = option(&options, "--junit")
