@@ -191,6 +191,14 @@ impl Material {
         self.mds.blob(1, &self.entries(), BlobDefect::None)
     }
 
+    /// The same BLOB, broken as `defect` says (for the load-time metadata cases).
+    ///
+    /// # Errors
+    /// When signing fails.
+    pub fn broken_blob(&self, defect: BlobDefect) -> Result<String, PkiError> {
+        self.mds.blob(1, &self.entries(), defect)
+    }
+
     /// The root the BLOB chains to, as PEM.
     #[must_use]
     pub fn mds_root_pem(&self) -> String {
@@ -1803,7 +1811,7 @@ impl Suite {
             "an authenticator whose attestation key is compromised",
             f1,
         );
-        const LOAD_TIME: &str = "a running server loads one BLOB at start; refusing BLOBs with a bad signature, a bad chain or a revoked certificate is checked where they are loaded (anshin-conformance pki tests, webauthn-core mds tests)";
+        const LOAD_TIME: &str = "a running server loads one BLOB at start; refusing BLOBs with a bad signature, a bad chain or a revoked certificate is checked where they are loaded (anshin-conformance's pki tests and its server_suite test, webauthn-core's mds tests)";
         for (case, description) in [
             ("F-2", "an authenticator from a BLOB whose signature fails"),
             ("F-3", "an authenticator from a BLOB whose chain fails"),

@@ -2,6 +2,8 @@
 //! socket with the suite's metadata BLOB loaded: every sub-test that runs passes. Then against
 //! an anshin whose relying party is deliberately weakened (it also accepts the origin the
 //! suite uses as "another site"): exactly the origin sub-tests fail, so the suite can fail.
+//! Last, anshin refuses to start with a BLOB whose signature or chain is broken (Server-MDS3
+//! F-2 and F-3 at load time).
 // The helpers below set up the test and may panic like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
@@ -9,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use anshin_conformance::pki::BlobDefect;
 use anshin_conformance::suite::{self, Outcome, Suite, Totals};
 use anshin_server::app::AppState;
 use anshin_server::config::Config;
@@ -115,4 +118,30 @@ async fn a_server_that_accepts_another_origin_fails_the_origin_sub_tests() {
         "{}",
         suite::report(&results)
     );
+}
+
+#[tokio::test]
+async fn anshin_refuses_to_start_with_a_broken_blob() {
+    let scratch = scratch("broken");
+    let material = suite::Material::generate(SEED).unwrap();
+    let root = scratch.0.join("root.pem");
+    std::fs::write(&root, material.mds_root_pem()).unwrap();
+    for defect in [BlobDefect::BadSignature, BlobDefect::BadChain] {
+        let blob = scratch.0.join(format!("{defect:?}.jwt"));
+        std::fs::write(&blob, material.broken_blob(defect).unwrap()).unwrap();
+        let config = Config {
+            mds: Some(blob.display().to_string()),
+            mds_root: Some(root.clone()),
+            ..Config::default()
+        };
+        let database = scratch.0.join(format!("{defect:?}.db"));
+        let store = anshin_server::store::open(&format!("sqlite://{}", database.display()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let ephemeral: Arc<dyn Ephemeral> = Arc::new(MemoryEphemeral::default());
+        let started = AppState::with_stores(config, store, ephemeral).await;
+        let error = started.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.starts_with("metadata:"), "{defect:?}: {error:?}");
+    }
 }
