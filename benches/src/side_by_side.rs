@@ -276,7 +276,6 @@ impl VirtualCeremonies {
         let response_json = serde_json::to_vec(&response.json)
             .map_err(|e| FixtureError::new("serializing the registration", e))?;
         let self_signature = match attestation {
-            Attestation::None => None,
             Attestation::PackedSelf => {
                 let mut message = response.authenticator_data.clone();
                 message.extend(sha256(&response.client_data_json));
@@ -287,6 +286,9 @@ impl VirtualCeremonies {
                 let raw = RawPublicKey::from_cose(alg, key.cose_public_key())?;
                 Some((message, signature, raw))
             }
+            // `none` has no signature; the certificate-based formats' floor is the sum of
+            // several checks, measured with the W3C vectors (see BENCHMARKS.md).
+            _ => None,
         };
         let registration = VirtualRegistration {
             rp,

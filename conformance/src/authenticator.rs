@@ -46,6 +46,8 @@ use webauthn_core::{
     CreationOptionsJson, RequestOptionsJson, UserVerificationRequirement, base64url,
 };
 
+use crate::pki::{AttestationCa, AttestationCertificate};
+
 /// The four fixture RSA keys (2048-bit, PKCS#8 DER), see `conformance/testdata/rsa/README.md`.
 const RSA_KEYS: [&[u8]; 4] = [
     include_bytes!("../testdata/rsa/rsa2048-0.pk8"),
@@ -65,6 +67,7 @@ mod flag {
     pub(super) const BE: u8 = 0x08;
     pub(super) const BS: u8 = 0x10;
     pub(super) const AT: u8 = 0x40;
+    pub(super) const ED: u8 = 0x80;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,11 +143,39 @@ pub enum Algorithm {
     EdDsa,
     /// RSASSA-PKCS1-v1_5 with SHA-256, COSE -257, 2048-bit fixture keys.
     Rs256,
+    /// ECDSA P-384 with SHA-384, COSE -35.
+    Es384,
+    /// ECDSA P-521 with SHA-512, COSE -36.
+    Es512,
+    /// RSASSA-PKCS1-v1_5 with SHA-384, COSE -258, fixture keys.
+    Rs384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512, COSE -259, fixture keys.
+    Rs512,
+    /// RSASSA-PSS with SHA-256, COSE -37, fixture keys (salted: not deterministic).
+    Ps256,
+    /// RSASSA-PSS with SHA-384, COSE -38, fixture keys (salted: not deterministic).
+    Ps384,
+    /// RSASSA-PSS with SHA-512, COSE -39, fixture keys (salted: not deterministic).
+    Ps512,
 }
 
 impl Algorithm {
-    /// Every algorithm: ES256, EdDSA, RS256.
+    /// The three most used algorithms: ES256, EdDSA, RS256.
     pub const ALL: [Self; 3] = [Self::Es256, Self::EdDsa, Self::Rs256];
+
+    /// Every algorithm the virtual authenticator creates credentials for.
+    pub const EVERY: [Self; 10] = [
+        Self::Es256,
+        Self::EdDsa,
+        Self::Rs256,
+        Self::Es384,
+        Self::Es512,
+        Self::Rs384,
+        Self::Rs512,
+        Self::Ps256,
+        Self::Ps384,
+        Self::Ps512,
+    ];
 
     /// The COSE algorithm identifier.
     #[must_use]
@@ -153,23 +184,37 @@ impl Algorithm {
             Self::Es256 => -7,
             Self::EdDsa => -8,
             Self::Rs256 => -257,
+            Self::Es384 => -35,
+            Self::Es512 => -36,
+            Self::Rs384 => -258,
+            Self::Rs512 => -259,
+            Self::Ps256 => -37,
+            Self::Ps384 => -38,
+            Self::Ps512 => -39,
         }
     }
 
-    /// The registry name (`ES256`, `EdDSA`, `RS256`).
+    /// The registry name (`ES256`, `EdDSA`, `RS256`...).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::Es256 => "ES256",
             Self::EdDsa => "EdDSA",
             Self::Rs256 => "RS256",
+            Self::Es384 => "ES384",
+            Self::Es512 => "ES512",
+            Self::Rs384 => "RS384",
+            Self::Rs512 => "RS512",
+            Self::Ps256 => "PS256",
+            Self::Ps384 => "PS384",
+            Self::Ps512 => "PS512",
         }
     }
 
     /// The algorithm with this COSE identifier, if the virtual authenticator supports it.
     #[must_use]
     pub fn from_cose(alg: i64) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.cose() == alg)
+        Self::EVERY.into_iter().find(|a| a.cose() == alg)
     }
 }
 
@@ -188,18 +233,93 @@ pub enum Attestation {
     /// `fmt: "packed"` self attestation, `attStmt: { alg, sig }` signed with the credential
     /// private key (§8.2).
     PackedSelf,
+    /// `fmt: "packed"` full (basic) attestation, `attStmt: { alg: -7, sig, x5c }` signed with
+    /// the attestation key of [`VirtualAuthenticator::with_attestation_certificate`] (§8.2).
+    PackedFull,
+    /// `fmt: "fido-u2f"`, `attStmt: { sig, x5c: [attestation certificate] }` over the U2F
+    /// registration data (§8.6); needs an ES256 credential and an attestation certificate.
+    FidoU2f,
+    /// `fmt: "apple"`, `attStmt: { x5c }`: a certificate for the credential key, issued per
+    /// credential by [`VirtualAuthenticator::with_attestation_ca`], carrying the nonce (§8.8).
+    Apple,
+    /// `fmt: "compound"`: a packed full and a packed self statement together (§8.9).
+    Compound,
+    /// `fmt: "tpm"` (§8.3) for an ES256 credential: `pubArea` with nameAlg SHA-256, `certInfo`
+    /// signed (ES256) by the AIK of [`VirtualAuthenticator::with_attestation_certificate`]
+    /// (see [`crate::pki::AttestationCa::issue_aik`]).
+    TpmSha256,
+    /// As [`Self::TpmSha256`], with nameAlg SHA-1 (the name of `pubArea` is a SHA-1 digest).
+    TpmSha1,
+    /// `fmt: "android-key"` (§8.4) for an ES256 credential: the test CA of
+    /// [`VirtualAuthenticator::with_attestation_ca`] certifies the credential key with a key
+    /// description whose `attestationChallenge` is the clientDataHash; `sig` is by the
+    /// credential key.
+    AndroidKey,
+    /// `fmt: "android-safetynet"` (§8.5, deprecated): `response` is a JWS (ES256, x5c of
+    /// [`VirtualAuthenticator::with_attestation_certificate`], see
+    /// [`crate::pki::AttestationCa::issue_safetynet`]) whose payload carries the nonce,
+    /// `ctsProfileMatch: true` and `timestampMs` from [`VirtualAuthenticator::with_time`].
+    AndroidSafetyNet,
 }
 
 impl Attestation {
-    /// Both statements.
-    pub const ALL: [Self; 2] = [Self::None, Self::PackedSelf];
+    /// Every statement: the first two need no attestation certificate or CA.
+    pub const ALL: [Self; 10] = [
+        Self::None,
+        Self::PackedSelf,
+        Self::PackedFull,
+        Self::FidoU2f,
+        Self::Apple,
+        Self::Compound,
+        Self::TpmSha256,
+        Self::TpmSha1,
+        Self::AndroidKey,
+        Self::AndroidSafetyNet,
+    ];
 
     /// The attestation statement format identifier.
     #[must_use]
     pub const fn fmt(self) -> &'static str {
         match self {
             Self::None => "none",
-            Self::PackedSelf => "packed",
+            Self::PackedSelf | Self::PackedFull => "packed",
+            Self::FidoU2f => "fido-u2f",
+            Self::Apple => "apple",
+            Self::Compound => "compound",
+            Self::TpmSha256 | Self::TpmSha1 => "tpm",
+            Self::AndroidKey => "android-key",
+            Self::AndroidSafetyNet => "android-safetynet",
+        }
+    }
+
+    /// Whether the statement is signed with an attestation certificate's key.
+    #[must_use]
+    pub const fn needs_certificate(self) -> bool {
+        matches!(
+            self,
+            Self::PackedFull
+                | Self::FidoU2f
+                | Self::Compound
+                | Self::TpmSha256
+                | Self::TpmSha1
+                | Self::AndroidSafetyNet
+        )
+    }
+
+    /// The `attestation` conveyance preference a relying party asks for to get it.
+    #[must_use]
+    pub const fn conveyance(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::PackedSelf
+            | Self::PackedFull
+            | Self::FidoU2f
+            | Self::Apple
+            | Self::Compound
+            | Self::TpmSha256
+            | Self::TpmSha1
+            | Self::AndroidKey
+            | Self::AndroidSafetyNet => "direct",
         }
     }
 }
@@ -253,6 +373,9 @@ pub struct CredentialOptions {
     pub transports: Vec<String>,
     /// `authenticatorAttachment` (`platform` or `cross-platform`), if the client reports it.
     pub authenticator_attachment: Option<String>,
+    /// ED: the authenticator appends extension outputs (`{"example.extension": true}`) to its
+    /// authenticator data (§6.1) in every response.
+    pub extension_data: bool,
 }
 
 impl Default for CredentialOptions {
@@ -271,6 +394,7 @@ impl Default for CredentialOptions {
             discoverable: true,
             transports: vec!["internal".to_owned(), "hybrid".to_owned()],
             authenticator_attachment: Some("platform".to_owned()),
+            extension_data: false,
         }
     }
 }
@@ -462,10 +586,114 @@ pub enum Mutation {
     ResponseIdNotCredentialId,
     /// `id` differs from `rawId` (§5.1: `id` is the base64url encoding of `rawId`).
     IdDiffersFromRawId,
+
+    // --- The wire structure (§5.8.1 client data, §6.5.4 attestation object, §8 statements).
+    // Each one is in [`Mutation::STRUCTURE`], not in [`Mutation::ALL`].
+    /// `clientDataJSON.type` is absent.
+    ClientDataTypeMissing,
+    /// `clientDataJSON.type` is a number.
+    ClientDataTypeNotString,
+    /// `clientDataJSON.type` is `""`.
+    ClientDataTypeEmpty,
+    /// `clientDataJSON.type` is neither ceremony's (`"webauthn.anshin"`).
+    ClientDataTypeUnknown,
+    /// `clientDataJSON.challenge` is absent.
+    ChallengeMissing,
+    /// `clientDataJSON.challenge` is a number.
+    ChallengeNotString,
+    /// `clientDataJSON.challenge` is `""`.
+    ChallengeEmpty,
+    /// `clientDataJSON.challenge` is standard base64 with padding, not base64url.
+    ChallengeNotBase64url,
+    /// `clientDataJSON.origin` is absent.
+    OriginMissing,
+    /// `clientDataJSON.origin` is a number.
+    OriginNotString,
+    /// `clientDataJSON.origin` is `""`.
+    OriginEmpty,
+    /// `clientDataJSON.tokenBinding` is a string, not a `TokenBinding` dictionary.
+    TokenBindingNotObject,
+    /// `clientDataJSON.tokenBinding` has no `status`.
+    TokenBindingStatusMissing,
+    /// `clientDataJSON.tokenBinding.status` is not present/supported/not-supported.
+    TokenBindingStatusInvalid,
+    /// The attestation object is a CBOR array, not a map.
+    AttestationObjectNotMap,
+    /// The attestation object has no `fmt`.
+    FmtMissing,
+    /// `fmt` is a number.
+    FmtNotString,
+    /// `fmt` is a format nobody registered (`"anshin-unknown"`).
+    FmtUnknown,
+    /// The attestation object has no `attStmt`.
+    AttStmtMissing,
+    /// `attStmt` is a text string.
+    AttStmtNotMap,
+    /// The attestation object has no `authData`.
+    AuthDataMissing,
+    /// `authData` is a text string.
+    AuthDataNotBytes,
+    /// `authData` is the empty byte string.
+    AuthDataEmpty,
+    /// AT is clear and the attested credential data is left out.
+    OmitAttestedCredentialData,
+    /// AT is set but the attested credential data is left out.
+    AttestedCredentialDataMissing,
+    /// `attStmt` is the empty map (packed, fido-u2f).
+    AttStmtEmpty,
+    /// `attStmt.alg` is absent (packed).
+    AlgMissing,
+    /// `attStmt.alg` is a text string (packed).
+    AlgNotNumber,
+    /// `attStmt.sig` is absent.
+    SigMissing,
+    /// `attStmt.sig` is a text string.
+    SigNotBytes,
+    /// `attStmt.sig` is the empty byte string.
+    SigEmpty,
+    /// `attStmt.x5c` is absent from a statement that needs it (fido-u2f; packed full then
+    /// reads as self attestation with the wrong key).
+    X5cMissing,
+    /// `attStmt.x5c` is a byte string, not an array.
+    X5cNotArray,
+    /// `attStmt.x5c` is the empty array.
+    X5cEmpty,
+    /// `attStmt.x5c` lists the intermediate before the attestation certificate.
+    X5cWrongOrder,
+    /// `attStmt.x5c` ends with the root certificate (the full chain).
+    X5cWithRoot,
+    /// The packed full statement is signed with the credential key instead of the
+    /// attestation key (x5c\[0\]).
+    SignedWithCredentialKey,
+    /// `certInfo.extraData` is not the hash of attToBeSigned (tpm).
+    TpmExtraDataWrong,
+    /// `certInfo.magic` is not `TPM_GENERATED_VALUE` (tpm).
+    TpmMagicWrong,
+    /// `pubArea.unique` is another key than the credential's (tpm).
+    TpmUniqueWrong,
+    /// The key description's `attestationChallenge` is not the clientDataHash (android-key).
+    AndroidKeyChallengeWrong,
+    /// The android-key certificate certifies another key than the credential's.
+    AndroidKeyCertificateKeyWrong,
+    /// `ver` is empty (android-safetynet).
+    SafetyNetVerEmpty,
+    /// `response` is empty (android-safetynet).
+    SafetyNetResponseEmpty,
+    /// The JWS's `nonce` is not the hash of attToBeSigned (android-safetynet).
+    SafetyNetNonceWrong,
+    /// The JWS header's `x5c` is empty (android-safetynet).
+    SafetyNetX5cEmpty,
+    /// `ctsProfileMatch` is false (android-safetynet).
+    SafetyNetCtsProfileMismatch,
+    /// `timestampMs` is an hour after the authenticator's time (android-safetynet).
+    SafetyNetTimestampFuture,
+    /// `timestampMs` is an hour before the authenticator's time (android-safetynet).
+    SafetyNetTimestampOld,
 }
 
 impl Mutation {
-    /// Every mutation.
+    /// Every mutation that breaks one verification step of §7.1 or §7.2 (the wire-structure
+    /// mutations are in [`Self::STRUCTURE`]).
     pub const ALL: [Self; 23] = [
         Self::WrongType,
         Self::WrongChallenge,
@@ -492,9 +720,153 @@ impl Mutation {
         Self::IdDiffersFromRawId,
     ];
 
+    /// Every mutation of the wire structure: client data members, the attestation object's
+    /// CBOR, the statements' members and certificate lists.
+    pub const STRUCTURE: [Self; 49] = [
+        Self::ClientDataTypeMissing,
+        Self::ClientDataTypeNotString,
+        Self::ClientDataTypeEmpty,
+        Self::ClientDataTypeUnknown,
+        Self::ChallengeMissing,
+        Self::ChallengeNotString,
+        Self::ChallengeEmpty,
+        Self::ChallengeNotBase64url,
+        Self::OriginMissing,
+        Self::OriginNotString,
+        Self::OriginEmpty,
+        Self::TokenBindingNotObject,
+        Self::TokenBindingStatusMissing,
+        Self::TokenBindingStatusInvalid,
+        Self::AttestationObjectNotMap,
+        Self::FmtMissing,
+        Self::FmtNotString,
+        Self::FmtUnknown,
+        Self::AttStmtMissing,
+        Self::AttStmtNotMap,
+        Self::AuthDataMissing,
+        Self::AuthDataNotBytes,
+        Self::AuthDataEmpty,
+        Self::OmitAttestedCredentialData,
+        Self::AttestedCredentialDataMissing,
+        Self::AttStmtEmpty,
+        Self::AlgMissing,
+        Self::AlgNotNumber,
+        Self::SigMissing,
+        Self::SigNotBytes,
+        Self::SigEmpty,
+        Self::X5cMissing,
+        Self::X5cNotArray,
+        Self::X5cEmpty,
+        Self::X5cWrongOrder,
+        Self::X5cWithRoot,
+        Self::SignedWithCredentialKey,
+        Self::TpmExtraDataWrong,
+        Self::TpmMagicWrong,
+        Self::TpmUniqueWrong,
+        Self::AndroidKeyChallengeWrong,
+        Self::AndroidKeyCertificateKeyWrong,
+        Self::SafetyNetVerEmpty,
+        Self::SafetyNetResponseEmpty,
+        Self::SafetyNetNonceWrong,
+        Self::SafetyNetX5cEmpty,
+        Self::SafetyNetCtsProfileMismatch,
+        Self::SafetyNetTimestampFuture,
+        Self::SafetyNetTimestampOld,
+    ];
+
+    /// Whether the mutation changes `clientDataJSON`'s members.
+    const fn is_client_data_structure(self) -> bool {
+        matches!(
+            self,
+            Self::ClientDataTypeMissing
+                | Self::ClientDataTypeNotString
+                | Self::ClientDataTypeEmpty
+                | Self::ClientDataTypeUnknown
+                | Self::ChallengeMissing
+                | Self::ChallengeNotString
+                | Self::ChallengeEmpty
+                | Self::ChallengeNotBase64url
+                | Self::OriginMissing
+                | Self::OriginNotString
+                | Self::OriginEmpty
+                | Self::TokenBindingNotObject
+                | Self::TokenBindingStatusMissing
+                | Self::TokenBindingStatusInvalid
+        )
+    }
+
     /// Whether the mutation applies to a registration with this attestation.
     #[must_use]
     pub const fn applies_to_registration(self, attestation: Attestation) -> bool {
+        if self.is_client_data_structure() {
+            return true;
+        }
+        match self {
+            Self::AttestationObjectNotMap
+            | Self::FmtMissing
+            | Self::FmtNotString
+            | Self::FmtUnknown
+            | Self::AttStmtMissing
+            | Self::AttStmtNotMap
+            | Self::AuthDataMissing
+            | Self::AuthDataNotBytes
+            | Self::AuthDataEmpty
+            | Self::OmitAttestedCredentialData
+            | Self::AttestedCredentialDataMissing => return true,
+            Self::AttStmtEmpty => return !matches!(attestation, Attestation::None),
+            Self::SigMissing | Self::SigNotBytes | Self::SigEmpty => {
+                return matches!(
+                    attestation,
+                    Attestation::PackedSelf
+                        | Attestation::PackedFull
+                        | Attestation::FidoU2f
+                        | Attestation::TpmSha256
+                        | Attestation::TpmSha1
+                );
+            }
+            Self::AlgMissing | Self::AlgNotNumber => {
+                return matches!(
+                    attestation,
+                    Attestation::PackedSelf | Attestation::PackedFull
+                );
+            }
+            Self::X5cMissing | Self::X5cNotArray | Self::X5cEmpty => {
+                return matches!(
+                    attestation,
+                    Attestation::PackedFull
+                        | Attestation::FidoU2f
+                        | Attestation::Apple
+                        | Attestation::TpmSha256
+                        | Attestation::TpmSha1
+                );
+            }
+            Self::SignedWithCredentialKey => return matches!(attestation, Attestation::PackedFull),
+            Self::X5cWrongOrder | Self::X5cWithRoot => {
+                return matches!(
+                    attestation,
+                    Attestation::PackedFull
+                        | Attestation::TpmSha256
+                        | Attestation::TpmSha1
+                        | Attestation::AndroidKey
+                );
+            }
+            Self::TpmExtraDataWrong | Self::TpmMagicWrong | Self::TpmUniqueWrong => {
+                return matches!(attestation, Attestation::TpmSha256 | Attestation::TpmSha1);
+            }
+            Self::AndroidKeyChallengeWrong | Self::AndroidKeyCertificateKeyWrong => {
+                return matches!(attestation, Attestation::AndroidKey);
+            }
+            Self::SafetyNetVerEmpty
+            | Self::SafetyNetResponseEmpty
+            | Self::SafetyNetNonceWrong
+            | Self::SafetyNetX5cEmpty
+            | Self::SafetyNetCtsProfileMismatch
+            | Self::SafetyNetTimestampFuture
+            | Self::SafetyNetTimestampOld => {
+                return matches!(attestation, Attestation::AndroidSafetyNet);
+            }
+            _ => {}
+        }
         match self {
             Self::WrongType
             | Self::WrongChallenge
@@ -510,8 +882,13 @@ impl Mutation {
             | Self::AlgorithmNotRequested
             | Self::ResponseIdNotCredentialId
             | Self::IdDiffersFromRawId => true,
-            Self::FlipSignatureByte | Self::AttestationAlgMismatch => {
-                matches!(attestation, Attestation::PackedSelf)
+            // For apple, the certified nonce is what changes.
+            Self::FlipSignatureByte => !matches!(attestation, Attestation::None),
+            Self::AttestationAlgMismatch => {
+                matches!(
+                    attestation,
+                    Attestation::PackedSelf | Attestation::PackedFull
+                )
             }
             Self::NoneAttestationWithStatement => matches!(attestation, Attestation::None),
             Self::BackupEligibilityChanged
@@ -519,13 +896,65 @@ impl Mutation {
             | Self::SignatureByAnotherKey
             | Self::CounterNotIncreased
             | Self::UserHandleOfAnotherUser
-            | Self::OmitUserHandle => false,
+            | Self::OmitUserHandle
+            | Self::ClientDataTypeMissing
+            | Self::ClientDataTypeNotString
+            | Self::ClientDataTypeEmpty
+            | Self::ClientDataTypeUnknown
+            | Self::ChallengeMissing
+            | Self::ChallengeNotString
+            | Self::ChallengeEmpty
+            | Self::ChallengeNotBase64url
+            | Self::OriginMissing
+            | Self::OriginNotString
+            | Self::OriginEmpty
+            | Self::TokenBindingNotObject
+            | Self::TokenBindingStatusMissing
+            | Self::TokenBindingStatusInvalid
+            | Self::AttestationObjectNotMap
+            | Self::FmtMissing
+            | Self::FmtNotString
+            | Self::FmtUnknown
+            | Self::AttStmtMissing
+            | Self::AttStmtNotMap
+            | Self::AuthDataMissing
+            | Self::AuthDataNotBytes
+            | Self::AuthDataEmpty
+            | Self::OmitAttestedCredentialData
+            | Self::AttestedCredentialDataMissing
+            | Self::AttStmtEmpty
+            | Self::AlgMissing
+            | Self::AlgNotNumber
+            | Self::SigMissing
+            | Self::SigNotBytes
+            | Self::SigEmpty
+            | Self::X5cMissing
+            | Self::X5cNotArray
+            | Self::X5cEmpty
+            | Self::X5cWrongOrder
+            | Self::X5cWithRoot
+            | Self::SignedWithCredentialKey
+            | Self::TpmExtraDataWrong
+            | Self::TpmMagicWrong
+            | Self::TpmUniqueWrong
+            | Self::AndroidKeyChallengeWrong
+            | Self::AndroidKeyCertificateKeyWrong
+            | Self::SafetyNetVerEmpty
+            | Self::SafetyNetResponseEmpty
+            | Self::SafetyNetNonceWrong
+            | Self::SafetyNetX5cEmpty
+            | Self::SafetyNetCtsProfileMismatch
+            | Self::SafetyNetTimestampFuture
+            | Self::SafetyNetTimestampOld => false,
         }
     }
 
     /// Whether the mutation applies to an assertion.
     #[must_use]
     pub const fn applies_to_authentication(self) -> bool {
+        if self.is_client_data_structure() {
+            return true;
+        }
         match self {
             Self::WrongType
             | Self::WrongChallenge
@@ -549,7 +978,56 @@ impl Mutation {
             | Self::AlgorithmNotRequested
             | Self::AttestationAlgMismatch
             | Self::NoneAttestationWithStatement
-            | Self::ResponseIdNotCredentialId => false,
+            | Self::ResponseIdNotCredentialId
+            | Self::ClientDataTypeMissing
+            | Self::ClientDataTypeNotString
+            | Self::ClientDataTypeEmpty
+            | Self::ClientDataTypeUnknown
+            | Self::ChallengeMissing
+            | Self::ChallengeNotString
+            | Self::ChallengeEmpty
+            | Self::ChallengeNotBase64url
+            | Self::OriginMissing
+            | Self::OriginNotString
+            | Self::OriginEmpty
+            | Self::TokenBindingNotObject
+            | Self::TokenBindingStatusMissing
+            | Self::TokenBindingStatusInvalid
+            | Self::AttestationObjectNotMap
+            | Self::FmtMissing
+            | Self::FmtNotString
+            | Self::FmtUnknown
+            | Self::AttStmtMissing
+            | Self::AttStmtNotMap
+            | Self::AuthDataMissing
+            | Self::AuthDataNotBytes
+            | Self::AuthDataEmpty
+            | Self::OmitAttestedCredentialData
+            | Self::AttestedCredentialDataMissing
+            | Self::AttStmtEmpty
+            | Self::AlgMissing
+            | Self::AlgNotNumber
+            | Self::SigMissing
+            | Self::SigNotBytes
+            | Self::SigEmpty
+            | Self::X5cMissing
+            | Self::X5cNotArray
+            | Self::X5cEmpty
+            | Self::X5cWrongOrder
+            | Self::X5cWithRoot
+            | Self::SignedWithCredentialKey
+            | Self::TpmExtraDataWrong
+            | Self::TpmMagicWrong
+            | Self::TpmUniqueWrong
+            | Self::AndroidKeyChallengeWrong
+            | Self::AndroidKeyCertificateKeyWrong
+            | Self::SafetyNetVerEmpty
+            | Self::SafetyNetResponseEmpty
+            | Self::SafetyNetNonceWrong
+            | Self::SafetyNetX5cEmpty
+            | Self::SafetyNetCtsProfileMismatch
+            | Self::SafetyNetTimestampFuture
+            | Self::SafetyNetTimestampOld => false,
         }
     }
 }
@@ -649,16 +1127,21 @@ pub struct AuthenticationResponse {
 #[derive(Clone)]
 enum PrivateKey {
     Es256(p256::ecdsa::SigningKey),
+    Es384(p384::ecdsa::SigningKey),
+    Es512(Arc<p521::ecdsa::SigningKey>),
     EdDsa(Arc<rs::Ed25519KeyPair>),
-    Rs256(Arc<rs::RsaKeyPair>),
+    /// An RSA fixture key and the algorithm (padding and hash) it signs with.
+    Rsa(Arc<rs::RsaKeyPair>, Algorithm),
 }
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Es256(_) => "Es256(<private>)",
+            Self::Es384(_) => "Es384(<private>)",
+            Self::Es512(_) => "Es512(<private>)",
             Self::EdDsa(_) => "EdDsa(<private>)",
-            Self::Rs256(_) => "Rs256(<private>)",
+            Self::Rsa(..) => "Rsa(<private>)",
         })
     }
 }
@@ -680,12 +1163,38 @@ impl PrivateKey {
             Algorithm::EdDsa => rs::Ed25519KeyPair::from_seed_unchecked(&rng.bytes(32))
                 .map(|k| Self::EdDsa(Arc::new(k)))
                 .map_err(|_| Error::Crypto("Ed25519 seed rejected")),
-            Algorithm::Rs256 => {
+            Algorithm::Es384 => {
+                for _ in 0..64 {
+                    if let Ok(key) = p384::ecdsa::SigningKey::from_slice(&rng.bytes(48)) {
+                        return Ok(Self::Es384(key));
+                    }
+                }
+                Err(Error::Crypto("could not derive a P-384 scalar"))
+            }
+            Algorithm::Es512 => {
+                for _ in 0..64 {
+                    // A P-521 scalar has 521 bits: clear the top 7 bits of 66 bytes.
+                    let mut bytes = rng.bytes(66);
+                    if let Some(first) = bytes.first_mut() {
+                        *first &= 0x01;
+                    }
+                    if let Ok(key) = p521::ecdsa::SigningKey::from_slice(&bytes) {
+                        return Ok(Self::Es512(Arc::new(key)));
+                    }
+                }
+                Err(Error::Crypto("could not derive a P-521 scalar"))
+            }
+            Algorithm::Rs256
+            | Algorithm::Rs384
+            | Algorithm::Rs512
+            | Algorithm::Ps256
+            | Algorithm::Ps384
+            | Algorithm::Ps512 => {
                 let der = RSA_KEYS
                     .get(rng.below(RSA_KEYS.len()))
                     .ok_or(Error::Crypto("no RSA fixture key"))?;
                 rs::RsaKeyPair::from_pkcs8(der)
-                    .map(|k| Self::Rs256(Arc::new(k)))
+                    .map(|k| Self::Rsa(Arc::new(k), algorithm))
                     .map_err(|_| Error::Crypto("RSA fixture key rejected"))
             }
         }
@@ -694,8 +1203,10 @@ impl PrivateKey {
     fn algorithm(&self) -> Algorithm {
         match self {
             Self::Es256(_) => Algorithm::Es256,
+            Self::Es384(_) => Algorithm::Es384,
+            Self::Es512(_) => Algorithm::Es512,
             Self::EdDsa(_) => Algorithm::EdDsa,
-            Self::Rs256(_) => Algorithm::Rs256,
+            Self::Rsa(_, algorithm) => *algorithm,
         }
     }
 
@@ -710,11 +1221,31 @@ impl PrivateKey {
                 let (r, s) = bytes.split_at(bytes.len() / 2);
                 Ok(ecdsa_der(r, s))
             }
+            Self::Es384(key) => {
+                let sig: p384::ecdsa::Signature = key
+                    .try_sign(message)
+                    .map_err(|_| Error::Crypto("ECDSA signing failed"))?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+            Self::Es512(key) => {
+                let sig: p521::ecdsa::Signature = key
+                    .try_sign(message)
+                    .map_err(|_| Error::Crypto("ECDSA signing failed"))?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
             Self::EdDsa(key) => Ok(key.sign(message).as_ref().to_vec()),
-            Self::Rs256(key) => {
+            Self::Rsa(key, algorithm) => {
+                let encoding: &'static dyn rs::RsaEncoding = match algorithm {
+                    Algorithm::Rs384 => &rs::RSA_PKCS1_SHA384,
+                    Algorithm::Rs512 => &rs::RSA_PKCS1_SHA512,
+                    Algorithm::Ps256 => &rs::RSA_PSS_SHA256,
+                    Algorithm::Ps384 => &rs::RSA_PSS_SHA384,
+                    Algorithm::Ps512 => &rs::RSA_PSS_SHA512,
+                    _ => &rs::RSA_PKCS1_SHA256,
+                };
                 let mut sig = vec![0; key.public().modulus_len()];
                 key.sign(
-                    &rs::RSA_PKCS1_SHA256,
+                    encoding,
                     &ring::rand::SystemRandom::new(),
                     message,
                     &mut sig,
@@ -748,11 +1279,33 @@ impl PrivateKey {
                     Cbor::Bytes(key.public_key().as_ref().to_vec()),
                 ),
             ],
-            Self::Rs256(key) => {
+            Self::Es384(key) => {
+                let point = key.verifying_key().to_sec1_point(false);
+                let (x, y) = point_coordinates(point.as_bytes(), 48)?;
+                vec![
+                    (Cbor::int(1), Cbor::int(2)),
+                    (Cbor::int(3), Cbor::int(Algorithm::Es384.cose())),
+                    (Cbor::int(-1), Cbor::int(2)),
+                    (Cbor::int(-2), Cbor::Bytes(x.to_vec())),
+                    (Cbor::int(-3), Cbor::Bytes(y.to_vec())),
+                ]
+            }
+            Self::Es512(key) => {
+                let point = p521::ecdsa::VerifyingKey::from(key.as_ref()).to_sec1_point(false);
+                let (x, y) = point_coordinates(point.as_bytes(), 66)?;
+                vec![
+                    (Cbor::int(1), Cbor::int(2)),
+                    (Cbor::int(3), Cbor::int(Algorithm::Es512.cose())),
+                    (Cbor::int(-1), Cbor::int(3)),
+                    (Cbor::int(-2), Cbor::Bytes(x.to_vec())),
+                    (Cbor::int(-3), Cbor::Bytes(y.to_vec())),
+                ]
+            }
+            Self::Rsa(key, algorithm) => {
                 let public = rs::RsaPublicKeyComponents::<Vec<u8>>::from(key.public());
                 vec![
                     (Cbor::int(1), Cbor::int(3)),
-                    (Cbor::int(3), Cbor::int(Algorithm::Rs256.cose())),
+                    (Cbor::int(3), Cbor::int(algorithm.cose())),
                     (Cbor::int(-1), Cbor::Bytes(public.n)),
                     (Cbor::int(-2), Cbor::Bytes(public.e)),
                 ]
@@ -780,7 +1333,15 @@ impl PrivateKey {
                 ];
                 [PREFIX.as_slice(), key.public_key().as_ref()].concat()
             }
-            Self::Rs256(key) => {
+            Self::Es384(key) => {
+                let point = key.verifying_key().to_sec1_point(false);
+                ec_spki(&[0x2b, 0x81, 0x04, 0x00, 0x22], point.as_bytes())?
+            }
+            Self::Es512(key) => {
+                let point = p521::ecdsa::VerifyingKey::from(key.as_ref()).to_sec1_point(false);
+                ec_spki(&[0x2b, 0x81, 0x04, 0x00, 0x23], point.as_bytes())?
+            }
+            Self::Rsa(key, _) => {
                 // SEQUENCE { SEQUENCE { rsaEncryption, NULL }, BIT STRING RSAPublicKey }
                 const ALGORITHM: [u8; 15] = [
                     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
@@ -792,6 +1353,25 @@ impl PrivateKey {
             }
         })
     }
+}
+
+/// The affine coordinates of an uncompressed point `04 ‖ x ‖ y` of `size`-byte coordinates.
+fn point_coordinates(point: &[u8], size: usize) -> Result<(&[u8], &[u8]), Error> {
+    match point.split_first() {
+        Some((0x04, xy)) if xy.len() == 2 * size => Ok(xy.split_at(size)),
+        _ => Err(Error::Crypto("unexpected EC point encoding")),
+    }
+}
+
+/// `SubjectPublicKeyInfo` of an EC key on the named curve with this OID content.
+fn ec_spki(curve: &[u8], point: &[u8]) -> Result<Vec<u8>, Error> {
+    const ID_EC_PUBLIC_KEY: [u8; 9] = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    let algorithm = der_tlv(
+        0x30,
+        &[ID_EC_PUBLIC_KEY.as_slice(), &der_tlv(0x06, curve)?].concat(),
+    )?;
+    let bits = der_tlv(0x03, &[[0u8].as_slice(), point].concat())?;
+    der_tlv(0x30, &[algorithm, bits].concat())
 }
 
 /// The affine coordinates of an uncompressed P-256 point `04 ‖ x ‖ y`.
@@ -868,6 +1448,8 @@ enum Cbor {
     Negative(u64),
     Bytes(Vec<u8>),
     Text(String),
+    Array(Vec<Self>),
+    Bool(bool),
     Map(Vec<(Self, Self)>),
 }
 
@@ -902,6 +1484,13 @@ impl Cbor {
                 head(out, 3, len_u64(t.len()));
                 out.extend_from_slice(t.as_bytes());
             }
+            Self::Array(items) => {
+                head(out, 4, len_u64(items.len()));
+                for item in items {
+                    item.write(out);
+                }
+            }
+            Self::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
             Self::Map(entries) => {
                 let mut encoded: Vec<(Vec<u8>, Vec<u8>)> = entries
                     .iter()
@@ -1036,6 +1625,10 @@ pub struct VirtualAuthenticator {
     rng: SplitMix64,
     origin: Option<String>,
     credentials: Vec<VirtualCredential>,
+    attestation_certificate: Option<AttestationCertificate>,
+    attestation_ca: Option<AttestationCa>,
+    /// Seconds since the Unix epoch, for statements that carry a time (SafetyNet).
+    time: u64,
 }
 
 impl VirtualAuthenticator {
@@ -1048,7 +1641,34 @@ impl VirtualAuthenticator {
             rng: SplitMix64::new(seed),
             origin: None,
             credentials: Vec::new(),
+            attestation_certificate: None,
+            attestation_ca: None,
+            time: 1_750_000_000,
         }
+    }
+
+    /// The time (seconds since the Unix epoch) the authenticator puts in statements that carry
+    /// one (android-safetynet's `timestampMs`); default 2025-06-15 (1 750 000 000).
+    #[must_use]
+    pub fn with_time(mut self, unix_seconds: u64) -> Self {
+        self.time = unix_seconds;
+        self
+    }
+
+    /// The CA that issues a certificate per credential for [`Attestation::Apple`] (as Apple's
+    /// anonymization CA does).
+    #[must_use]
+    pub fn with_attestation_ca(mut self, ca: AttestationCa) -> Self {
+        self.attestation_ca = Some(ca);
+        self
+    }
+
+    /// The attestation certificate (and its chain) that signs [`Attestation::PackedFull`] and
+    /// [`Attestation::FidoU2f`] statements, as a batch of authenticators shares one.
+    #[must_use]
+    pub fn with_attestation_certificate(mut self, certificate: AttestationCertificate) -> Self {
+        self.attestation_certificate = Some(certificate);
+        self
     }
 
     /// The origin the client reports in `clientDataJSON` (default: `https://<RP ID>`).
@@ -1177,45 +1797,213 @@ impl VirtualAuthenticator {
         attested.extend_from_slice(&id_len.to_be_bytes());
         attested.extend_from_slice(&id);
         attested.extend_from_slice(&cose_public_key);
-        let authenticator_data =
-            authenticator_data(&request.rp_id, flags, sign_count, &attested, mutations);
+        if has(Mutation::OmitAttestedCredentialData) {
+            flags &= !flag::AT;
+            attested.clear();
+        }
+        if has(Mutation::AttestedCredentialDataMissing) {
+            attested.clear();
+        }
+        let authenticator_data = authenticator_data(
+            &request.rp_id,
+            flags,
+            sign_count,
+            &attested,
+            options,
+            mutations,
+        );
 
-        // The attestation statement (§8.7 none, §8.2 packed self attestation).
+        // The attestation statement (§8.7 none, §8.2 packed, §8.6 fido-u2f).
         let mut signed = authenticator_data.clone();
         signed.extend_from_slice(&client_data_hash);
-        let att_stmt = match options.attestation {
-            Attestation::None if has(Mutation::NoneAttestationWithStatement) => Cbor::Map(vec![
-                (Cbor::text("alg"), Cbor::int(algorithm.cose())),
-                (Cbor::text("sig"), Cbor::Bytes(key.sign(&signed)?)),
-            ]),
-            Attestation::None => Cbor::Map(Vec::new()),
-            Attestation::PackedSelf => {
+        let certificate = if options.attestation.needs_certificate() {
+            Some(
+                self.attestation_certificate
+                    .clone()
+                    .ok_or(Error::InvalidOptions(
+                        "this attestation needs with_attestation_certificate",
+                    ))?,
+            )
+        } else {
+            None
+        };
+        let mut statement: Vec<(&str, Cbor)> = match (options.attestation, &certificate) {
+            (Attestation::None, _) if has(Mutation::NoneAttestationWithStatement) => vec![
+                ("alg", Cbor::int(algorithm.cose())),
+                ("sig", Cbor::Bytes(key.sign(&signed)?)),
+            ],
+            (Attestation::PackedSelf, _) => {
+                self.packed_self_members(&key, algorithm, &signed, mutations)?
+            }
+            (Attestation::PackedFull, Some(certificate)) => {
+                self.packed_full_members(certificate, &key, &signed, mutations)?
+            }
+            (Attestation::Compound, Some(certificate)) => {
+                // §8.9: two self-contained statements, each `{ fmt, attStmt }`.
+                let full = self.packed_full_members(certificate, &key, &signed, mutations)?;
+                let own = self.packed_self_members(&key, algorithm, &signed, &[])?;
+                let item = |members: Vec<(&str, Cbor)>| {
+                    Cbor::Map(vec![
+                        (Cbor::text("fmt"), Cbor::text("packed")),
+                        (
+                            Cbor::text("attStmt"),
+                            Cbor::Map(
+                                members
+                                    .into_iter()
+                                    .map(|(k, v)| (Cbor::text(k), v))
+                                    .collect(),
+                            ),
+                        ),
+                    ])
+                };
+                vec![("", Cbor::Array(vec![item(full), item(own)]))]
+            }
+            (Attestation::TpmSha256 | Attestation::TpmSha1, Some(certificate)) => {
+                let PrivateKey::Es256(credential_key) = &key else {
+                    return Err(Error::InvalidOptions("tpm needs an ES256 credential"));
+                };
+                let sha1 = options.attestation == Attestation::TpmSha1;
+                self.tpm_members(certificate, credential_key, &signed, sha1, mutations)?
+            }
+            (Attestation::AndroidKey, _) => {
+                let PrivateKey::Es256(credential_key) = &key else {
+                    return Err(Error::InvalidOptions(
+                        "android-key needs an ES256 credential",
+                    ));
+                };
+                let mut challenge = client_data_hash;
+                if has(Mutation::AndroidKeyChallengeWrong) {
+                    self.flip_bit(&mut challenge);
+                }
+                let certified = if has(Mutation::AndroidKeyCertificateKeyWrong) {
+                    crate::pki::TestKey::generate(&mut self.rng)
+                        .map_err(|_| Error::Crypto("no P-256 key"))?
+                } else {
+                    crate::pki::TestKey::from_signing_key(credential_key.clone())
+                };
+                let ca = self.attestation_ca.as_mut().ok_or(Error::InvalidOptions(
+                    "android-key needs with_attestation_ca",
+                ))?;
+                let certificate = ca
+                    .issue_android_key(certified, &challenge)
+                    .map_err(|_| Error::Crypto("the key certificate was refused"))?;
                 let mut sig = key.sign(&signed)?;
                 if has(Mutation::FlipSignatureByte) {
                     self.flip_bit(&mut sig);
                 }
-                let alg = if has(Mutation::AttestationAlgMismatch) {
-                    Algorithm::ALL
-                        .into_iter()
-                        .find(|a| *a != algorithm)
-                        .map_or(-35, Algorithm::cose)
-                } else {
-                    algorithm.cose()
-                };
-                Cbor::Map(vec![
-                    (Cbor::text("alg"), Cbor::int(alg)),
-                    (Cbor::text("sig"), Cbor::Bytes(sig)),
-                ])
+                let mut x5c = certificate.x5c();
+                if has(Mutation::X5cWrongOrder) {
+                    x5c.reverse();
+                }
+                if has(Mutation::X5cWithRoot) {
+                    x5c.push(certificate.root);
+                }
+                vec![
+                    ("alg", Cbor::int(Algorithm::Es256.cose())),
+                    ("sig", Cbor::Bytes(sig)),
+                    (
+                        "x5c",
+                        Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
+                    ),
+                ]
             }
+            (Attestation::AndroidSafetyNet, Some(certificate)) => {
+                self.safetynet_members(certificate, &signed, mutations)?
+            }
+            (Attestation::Apple, _) => {
+                // §8.8: a certificate for the credential key whose extension
+                // 1.2.840.113635.100.8.2 holds SHA-256(authenticatorData ‖ clientDataHash).
+                let PrivateKey::Es256(credential_key) = &key else {
+                    return Err(Error::InvalidOptions("apple needs an ES256 credential"));
+                };
+                let mut nonce = sha256(&signed);
+                if has(Mutation::FlipSignatureByte) {
+                    self.flip_bit(&mut nonce);
+                }
+                let ca = self
+                    .attestation_ca
+                    .as_mut()
+                    .ok_or(Error::InvalidOptions("apple needs with_attestation_ca"))?;
+                let certificate = ca
+                    .issue_credential_certificate(credential_key, &nonce)
+                    .map_err(|_| Error::Crypto("the credential certificate was refused"))?;
+                vec![(
+                    "x5c",
+                    Cbor::Array(certificate.x5c().into_iter().map(Cbor::Bytes).collect()),
+                )]
+            }
+            (Attestation::FidoU2f, Some(certificate)) => {
+                // §8.6 verification step 5: 0x00 ‖ rpIdHash ‖ clientDataHash ‖ credentialId ‖
+                // publicKeyU2F (the uncompressed P-256 point).
+                let PrivateKey::Es256(credential_key) = &key else {
+                    return Err(Error::InvalidOptions("fido-u2f needs an ES256 credential"));
+                };
+                let point = credential_key.verifying_key().to_sec1_point(false);
+                let mut data = vec![0x00];
+                data.extend_from_slice(authenticator_data.get(..32).unwrap_or_default());
+                data.extend_from_slice(&client_data_hash);
+                data.extend_from_slice(&id);
+                data.extend_from_slice(point.as_bytes());
+                let mut sig = certificate
+                    .leaf
+                    .key
+                    .sign_der(&data)
+                    .map_err(|_| Error::Crypto("attestation signing failed"))?;
+                if has(Mutation::FlipSignatureByte) {
+                    self.flip_bit(&mut sig);
+                }
+                vec![
+                    ("sig", Cbor::Bytes(sig)),
+                    (
+                        "x5c",
+                        Cbor::Array(vec![Cbor::Bytes(certificate.leaf.der.clone())]),
+                    ),
+                ]
+            }
+            _ => Vec::new(),
         };
-        let attestation_object = Cbor::Map(vec![
-            (Cbor::text("fmt"), Cbor::text(options.attestation.fmt())),
-            (Cbor::text("attStmt"), att_stmt),
-            (
-                Cbor::text("authData"),
-                Cbor::Bytes(authenticator_data.clone()),
-            ),
-        ])
+        edit_statement(&mut statement, mutations);
+        let att_stmt = if has(Mutation::AttStmtNotMap) {
+            Cbor::text("packed")
+        } else if let [("", array)] = statement.as_slice() {
+            array.clone()
+        } else {
+            Cbor::Map(
+                statement
+                    .into_iter()
+                    .map(|(k, v)| (Cbor::text(k), v))
+                    .collect(),
+            )
+        };
+        let fmt = if has(Mutation::FmtNotString) {
+            Cbor::int(1)
+        } else if has(Mutation::FmtUnknown) {
+            Cbor::text("anshin-unknown")
+        } else {
+            Cbor::text(options.attestation.fmt())
+        };
+        let auth_data = if has(Mutation::AuthDataNotBytes) {
+            Cbor::text("authData")
+        } else if has(Mutation::AuthDataEmpty) {
+            Cbor::Bytes(Vec::new())
+        } else {
+            Cbor::Bytes(authenticator_data.clone())
+        };
+        let mut members = Vec::with_capacity(3);
+        if !has(Mutation::FmtMissing) {
+            members.push((Cbor::text("fmt"), fmt));
+        }
+        if !has(Mutation::AttStmtMissing) {
+            members.push((Cbor::text("attStmt"), att_stmt));
+        }
+        if !has(Mutation::AuthDataMissing) {
+            members.push((Cbor::text("authData"), auth_data));
+        }
+        let attestation_object = if has(Mutation::AttestationObjectNotMap) {
+            Cbor::Array(members.into_iter().map(|(_, v)| v).collect())
+        } else {
+            Cbor::Map(members)
+        }
         .encode();
 
         // The client's JSON (§5.1.8 RegistrationResponseJSON).
@@ -1300,14 +2088,14 @@ impl VirtualAuthenticator {
             flags |= flag::AT;
         }
         let authenticator_data =
-            authenticator_data(&request.rp_id, flags, sign_count, &[], mutations);
+            authenticator_data(&request.rp_id, flags, sign_count, &[], &options, mutations);
 
         let mut signed = authenticator_data.clone();
         signed.extend_from_slice(&client_data_hash);
         let mut signature = if has(Mutation::SignatureByAnotherKey) {
             let mut other = self.rng.clone();
             let mut key = PrivateKey::generate(credential.algorithm(), &mut other)?;
-            if let (PrivateKey::Rs256(_), PrivateKey::Rs256(mine)) = (&key, &credential.key)
+            if let (PrivateKey::Rsa(..), PrivateKey::Rsa(mine, algorithm)) = (&key, &credential.key)
                 && key.cose_public_key()? == credential.cose_public_key
             {
                 // The fixture pool is small: take the next fixture key instead.
@@ -1322,7 +2110,7 @@ impl VirtualAuthenticator {
                     .get((position + 1) % RSA_KEYS.len())
                     .ok_or(Error::Crypto("no RSA fixture key"))?;
                 key = rs::RsaKeyPair::from_pkcs8(der)
-                    .map(|k| PrivateKey::Rs256(Arc::new(k)))
+                    .map(|k| PrivateKey::Rsa(Arc::new(k), *algorithm))
                     .map_err(|_| Error::Crypto("RSA fixture key rejected"))?;
             }
             key.sign(&signed)?
@@ -1369,6 +2157,247 @@ impl VirtualAuthenticator {
             signature,
             user_handle,
         })
+    }
+
+    /// The members of a tpm statement (§8.3) for a P-256 credential key.
+    ///
+    /// ```text
+    /// pubArea  = TPMT_PUBLIC { type ECC, nameAlg, objectAttributes, authPolicy "",
+    ///            symmetric NULL, scheme NULL, curveID NIST_P256, kdf NULL, unique { x, y } }
+    /// certInfo = TPMS_ATTEST { magic 0xff544347, type ATTEST_CERTIFY, qualifiedSigner "",
+    ///            extraData SHA-256(attToBeSigned), clockInfo, firmwareVersion,
+    ///            attested { name = nameAlg ‖ H(pubArea), qualifiedName "" } }
+    /// ```
+    fn tpm_members(
+        &mut self,
+        certificate: &AttestationCertificate,
+        credential_key: &p256::ecdsa::SigningKey,
+        signed: &[u8],
+        sha1: bool,
+        mutations: &[Mutation],
+    ) -> Result<Vec<(&'static str, Cbor)>, Error> {
+        let has = |m: Mutation| mutations.contains(&m);
+        let sized = |out: &mut Vec<u8>, bytes: &[u8]| -> Result<(), Error> {
+            let len =
+                u16::try_from(bytes.len()).map_err(|_| Error::InvalidOptions("TPM2B too long"))?;
+            out.extend(len.to_be_bytes());
+            out.extend_from_slice(bytes);
+            Ok(())
+        };
+        let point = credential_key.verifying_key().to_sec1_point(false);
+        let (x, y) = ec_coordinates(point.as_bytes())?;
+        let mut x = x.to_vec();
+        if has(Mutation::TpmUniqueWrong)
+            && let Some(b) = x.last_mut()
+        {
+            *b ^= 0x01;
+        }
+        let name_alg: u16 = if sha1 { 0x0004 } else { 0x000B };
+        let mut pub_area = Vec::new();
+        pub_area.extend(0x0023u16.to_be_bytes());
+        pub_area.extend(name_alg.to_be_bytes());
+        pub_area.extend(0x0006_0472u32.to_be_bytes());
+        sized(&mut pub_area, &[])?;
+        for field in [0x0010u16, 0x0010, 0x0003, 0x0010] {
+            pub_area.extend(field.to_be_bytes());
+        }
+        sized(&mut pub_area, &x)?;
+        sized(&mut pub_area, y)?;
+
+        let mut name = name_alg.to_be_bytes().to_vec();
+        if sha1 {
+            name.extend_from_slice(
+                ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &pub_area).as_ref(),
+            );
+        } else {
+            name.extend_from_slice(&sha256(&pub_area));
+        }
+        let mut extra_data = sha256(signed);
+        if has(Mutation::TpmExtraDataWrong) {
+            self.flip_bit(&mut extra_data);
+        }
+        let magic: u32 = if has(Mutation::TpmMagicWrong) {
+            0xff54_4348
+        } else {
+            0xff54_4347
+        };
+        let mut cert_info = Vec::new();
+        cert_info.extend(magic.to_be_bytes());
+        cert_info.extend(0x8017u16.to_be_bytes());
+        sized(&mut cert_info, &[])?;
+        sized(&mut cert_info, &extra_data)?;
+        cert_info.extend(1_000_000u64.to_be_bytes());
+        cert_info.extend(1u32.to_be_bytes());
+        cert_info.extend(1u32.to_be_bytes());
+        cert_info.push(1);
+        cert_info.extend(0x0002_0000_0000_0000u64.to_be_bytes());
+        sized(&mut cert_info, &name)?;
+        sized(&mut cert_info, &[])?;
+
+        let mut sig = certificate
+            .leaf
+            .key
+            .sign_der(&cert_info)
+            .map_err(|_| Error::Crypto("AIK signing failed"))?;
+        if has(Mutation::FlipSignatureByte) {
+            self.flip_bit(&mut sig);
+        }
+        let mut x5c = certificate.x5c();
+        if has(Mutation::X5cWrongOrder) {
+            x5c.reverse();
+        }
+        if has(Mutation::X5cWithRoot) {
+            x5c.push(certificate.root.clone());
+        }
+        Ok(vec![
+            ("ver", Cbor::text("2.0")),
+            ("alg", Cbor::int(Algorithm::Es256.cose())),
+            (
+                "x5c",
+                Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
+            ),
+            ("sig", Cbor::Bytes(sig)),
+            ("certInfo", Cbor::Bytes(cert_info)),
+            ("pubArea", Cbor::Bytes(pub_area)),
+        ])
+    }
+
+    /// The members of an android-safetynet statement (§8.5): `ver` and the JWS `response`.
+    fn safetynet_members(
+        &mut self,
+        certificate: &AttestationCertificate,
+        signed: &[u8],
+        mutations: &[Mutation],
+    ) -> Result<Vec<(&'static str, Cbor)>, Error> {
+        use base64::Engine as _;
+        let has = |m: Mutation| mutations.contains(&m);
+        let standard = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let mut nonce = sha256(signed);
+        if has(Mutation::SafetyNetNonceWrong) {
+            self.flip_bit(&mut nonce);
+        }
+        let hour_ms = 3_600_000;
+        let now_ms = self.time.saturating_mul(1000);
+        let timestamp_ms = if has(Mutation::SafetyNetTimestampFuture) {
+            now_ms.saturating_add(hour_ms)
+        } else if has(Mutation::SafetyNetTimestampOld) {
+            now_ms.saturating_sub(hour_ms)
+        } else {
+            now_ms
+        };
+        let x5c: Vec<String> = if has(Mutation::SafetyNetX5cEmpty) {
+            Vec::new()
+        } else {
+            certificate.x5c().iter().map(|c| standard(c)).collect()
+        };
+        let header = json!({"alg": "ES256", "x5c": x5c});
+        let payload = json!({
+            "nonce": standard(&nonce),
+            "timestampMs": timestamp_ms,
+            "apkPackageName": "com.google.android.gms",
+            "apkCertificateDigestSha256": [],
+            "ctsProfileMatch": !has(Mutation::SafetyNetCtsProfileMismatch),
+            "basicIntegrity": true,
+        });
+        let signing_input = format!(
+            "{}.{}",
+            base64url::encode(header.to_string()),
+            base64url::encode(payload.to_string())
+        );
+        let signature = certificate
+            .leaf
+            .key
+            .sign_raw(signing_input.as_bytes())
+            .map_err(|_| Error::Crypto("JWS signing failed"))?;
+        let response = if has(Mutation::SafetyNetResponseEmpty) {
+            Vec::new()
+        } else {
+            format!("{signing_input}.{}", base64url::encode(signature)).into_bytes()
+        };
+        let ver = if has(Mutation::SafetyNetVerEmpty) {
+            ""
+        } else {
+            "14366018"
+        };
+        Ok(vec![
+            ("ver", Cbor::text(ver)),
+            ("response", Cbor::Bytes(response)),
+        ])
+    }
+
+    /// The members of a packed self-attestation statement (§8.2).
+    fn packed_self_members(
+        &mut self,
+        key: &PrivateKey,
+        algorithm: Algorithm,
+        signed: &[u8],
+        mutations: &[Mutation],
+    ) -> Result<Vec<(&'static str, Cbor)>, Error> {
+        let mut sig = key.sign(signed)?;
+        if mutations.contains(&Mutation::FlipSignatureByte) {
+            self.flip_bit(&mut sig);
+        }
+        Ok(vec![
+            ("alg", Cbor::int(self.statement_alg(algorithm, mutations))),
+            ("sig", Cbor::Bytes(sig)),
+        ])
+    }
+
+    /// The members of a packed full-attestation statement (§8.2).
+    fn packed_full_members(
+        &mut self,
+        certificate: &AttestationCertificate,
+        key: &PrivateKey,
+        signed: &[u8],
+        mutations: &[Mutation],
+    ) -> Result<Vec<(&'static str, Cbor)>, Error> {
+        let has = |m: Mutation| mutations.contains(&m);
+        let mut sig = if has(Mutation::SignedWithCredentialKey) {
+            key.sign(signed)?
+        } else {
+            certificate
+                .leaf
+                .key
+                .sign_der(signed)
+                .map_err(|_| Error::Crypto("attestation signing failed"))?
+        };
+        if has(Mutation::FlipSignatureByte) {
+            self.flip_bit(&mut sig);
+        }
+        let mut x5c = certificate.x5c();
+        if has(Mutation::X5cWrongOrder) {
+            x5c.reverse();
+        }
+        if has(Mutation::X5cWithRoot) {
+            x5c.push(certificate.root.clone());
+        }
+        let alg = if has(Mutation::AttestationAlgMismatch) {
+            Algorithm::EdDsa.cose()
+        } else {
+            Algorithm::Es256.cose()
+        };
+        Ok(vec![
+            ("alg", Cbor::int(alg)),
+            ("sig", Cbor::Bytes(sig)),
+            (
+                "x5c",
+                Cbor::Array(x5c.into_iter().map(Cbor::Bytes).collect()),
+            ),
+        ])
+    }
+
+    /// The `alg` of a self-attestation statement: the credential's, or another with
+    /// [`Mutation::AttestationAlgMismatch`].
+    fn statement_alg(&self, algorithm: Algorithm, mutations: &[Mutation]) -> i64 {
+        let _ = self;
+        if mutations.contains(&Mutation::AttestationAlgMismatch) {
+            Algorithm::ALL
+                .into_iter()
+                .find(|a| *a != algorithm)
+                .map_or(-35, Algorithm::cose)
+        } else {
+            algorithm.cose()
+        }
     }
 
     /// The credential an assertion uses, as an index into `credentials`.
@@ -1429,6 +2458,9 @@ impl VirtualAuthenticator {
             text.push_str(&json_string(ATTACKER_ORIGIN));
         }
         text.push('}');
+        if mutations.iter().any(|m| m.is_client_data_structure()) {
+            return edit_client_data(&text, mutations);
+        }
         text.into_bytes()
     }
 
@@ -1508,11 +2540,15 @@ impl VirtualAuthenticator {
 /// RP ID hash and trailing-byte mutations applied.
 fn authenticator_data(
     rp_id: &str,
-    flags: u8,
+    mut flags: u8,
     sign_count: u32,
     attested: &[u8],
+    options: &CredentialOptions,
     mutations: &[Mutation],
 ) -> Vec<u8> {
+    if options.extension_data {
+        flags |= flag::ED;
+    }
     let rp_id = if mutations.contains(&Mutation::WrongRpIdHash) {
         ATTACKER_RP_ID
     } else {
@@ -1523,10 +2559,113 @@ fn authenticator_data(
     data.push(flags);
     data.extend_from_slice(&sign_count.to_be_bytes());
     data.extend_from_slice(attested);
+    if options.extension_data {
+        data.extend(Cbor::Map(vec![(Cbor::text("example.extension"), Cbor::Bool(true))]).encode());
+    }
     if mutations.contains(&Mutation::TrailingAuthDataByte) {
         data.push(0x00);
     }
     data
+}
+
+/// Applies the client data member mutations (§5.8.1) to Chromium-shaped client data.
+fn edit_client_data(text: &str, mutations: &[Mutation]) -> Vec<u8> {
+    let Ok(Value::Object(mut members)) = serde_json::from_str::<Value>(text) else {
+        return text.as_bytes().to_vec();
+    };
+    for mutation in mutations {
+        match mutation {
+            Mutation::ClientDataTypeMissing => {
+                members.remove("type");
+            }
+            Mutation::ClientDataTypeNotString => {
+                members.insert("type".into(), json!(1469));
+            }
+            Mutation::ClientDataTypeEmpty => {
+                members.insert("type".into(), json!(""));
+            }
+            Mutation::ClientDataTypeUnknown => {
+                members.insert("type".into(), json!("webauthn.anshin"));
+            }
+            Mutation::ChallengeMissing => {
+                members.remove("challenge");
+            }
+            Mutation::ChallengeNotString => {
+                members.insert("challenge".into(), json!(1469));
+            }
+            Mutation::ChallengeEmpty => {
+                members.insert("challenge".into(), json!(""));
+            }
+            Mutation::ChallengeNotBase64url => {
+                let challenge = members
+                    .get("challenge")
+                    .and_then(Value::as_str)
+                    .and_then(|c| base64url::decode(c).ok())
+                    .unwrap_or_default();
+                let mut standard = base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD_NO_PAD,
+                    challenge,
+                );
+                // Make sure the standard alphabet shows, whatever the challenge bytes.
+                standard.push_str("+/==");
+                members.insert("challenge".into(), json!(standard));
+            }
+            Mutation::OriginMissing => {
+                members.remove("origin");
+            }
+            Mutation::OriginNotString => {
+                members.insert("origin".into(), json!(1469));
+            }
+            Mutation::OriginEmpty => {
+                members.insert("origin".into(), json!(""));
+            }
+            Mutation::TokenBindingNotObject => {
+                members.insert("tokenBinding".into(), json!("present"));
+            }
+            Mutation::TokenBindingStatusMissing => {
+                members.insert("tokenBinding".into(), json!({"id": "AAEC"}));
+            }
+            Mutation::TokenBindingStatusInvalid => {
+                members.insert("tokenBinding".into(), json!({"status": "anshin"}));
+            }
+            _ => {}
+        }
+    }
+    Value::Object(members).to_string().into_bytes()
+}
+
+/// Applies the statement-member mutations to a statement's members.
+fn edit_statement(statement: &mut Vec<(&str, Cbor)>, mutations: &[Mutation]) {
+    let has = |m: Mutation| mutations.contains(&m);
+    if has(Mutation::AttStmtEmpty) {
+        statement.clear();
+    }
+    let mut remove = |name: &str| statement.retain(|(k, _)| *k != name);
+    if has(Mutation::AlgMissing) {
+        remove("alg");
+    }
+    if has(Mutation::SigMissing) {
+        remove("sig");
+    }
+    if has(Mutation::X5cMissing) {
+        remove("x5c");
+    }
+    for (name, value) in statement.iter_mut() {
+        match *name {
+            "alg" if has(Mutation::AlgNotNumber) => *value = Cbor::text("ES256"),
+            "sig" if has(Mutation::SigNotBytes) => *value = Cbor::text("signature"),
+            "sig" if has(Mutation::SigEmpty) => *value = Cbor::Bytes(Vec::new()),
+            "x5c" if has(Mutation::X5cEmpty) => *value = Cbor::Array(Vec::new()),
+            "x5c" if has(Mutation::X5cNotArray) => {
+                let first = match value {
+                    Cbor::Array(items) => items.first().cloned(),
+                    _ => None,
+                };
+                *value = first.unwrap_or(Cbor::Bytes(Vec::new()));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A credential id that differs from `id` in its last bit.

@@ -34,10 +34,10 @@ use webauthn_core::json::{
 };
 use webauthn_core::mds::Metadata;
 use webauthn_core::{
-    AttestationPolicy, AuthenticationOptions, AuthenticationResponseJson, AuthenticationState,
-    CoseAlgorithm, CounterPolicy, CredentialRecord, RegistrationOptions, RegistrationResponseJson,
-    RegistrationState, RelyingParty, SystemRandom, UserEntity, UserHandle,
-    UserVerificationRequirement,
+    AttestationPolicy, AttestationType, AuthenticationOptions, AuthenticationResponseJson,
+    AuthenticationState, CoseAlgorithm, CounterPolicy, CredentialRecord, RegistrationOptions,
+    RegistrationResponseJson, RegistrationState, RelyingParty, SystemRandom, UserEntity,
+    UserHandle, UserVerificationRequirement,
 };
 
 use crate::app::{AppState, now_unix};
@@ -561,6 +561,21 @@ impl Fido2Profile {
         let verified =
             self.rp
                 .finish_registration(pending.state, &response, &self.policy, now_unix())?;
+        // The tool expects a certificate-based statement whose path does not lead to the
+        // model's metadata roots (expired, unknown issuer...) to be refused, while none and
+        // self attestation stay acceptable: the policy mode cannot say both, so check here.
+        if !verified.attestation.trusted
+            && !matches!(
+                verified.attestation.attestation_type,
+                AttestationType::None | AttestationType::SelfAttestation
+            )
+        {
+            return Err(Failure::new(
+                StatusCode::BAD_REQUEST,
+                "attestation_untrusted",
+                "the attestation certificate path does not lead to a trusted root",
+            ));
+        }
         let mut user = self
             .load_user(&pending.username)
             .await?

@@ -118,10 +118,7 @@ async fn register(
     username: &str,
     credential: &CredentialOptions,
 ) -> Value {
-    let attestation = match credential.attestation {
-        Attestation::None => "none",
-        Attestation::PackedSelf => "direct",
-    };
+    let attestation = credential.attestation.conveyance();
     let options = assert_ok(
         server
             .post(

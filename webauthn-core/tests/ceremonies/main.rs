@@ -8,6 +8,8 @@ mod authentication;
 #[cfg(test)]
 mod common;
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod recorded;
 #[cfg(test)]
 mod registration;
