@@ -92,21 +92,26 @@ pub struct AppState {
 pub fn load_metadata(
     path: &str,
     root: Option<&std::path::Path>,
+    crls: &[std::path::PathBuf],
     now: UnixTime,
 ) -> Result<Arc<Metadata>, StartError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| StartError::Metadata(format!("cannot read {path}: {e}")))?;
     let root = match root {
-        Some(root) => read_certificate(root)?,
+        Some(root) => read_der(root, "CERTIFICATE")?,
         None => webauthn_core::roots::GLOBALSIGN_ROOT_CA_R3.to_vec(),
     };
-    let metadata = Metadata::verify(text.trim(), &root, &[], now)
+    let crls = crls
+        .iter()
+        .map(|crl| read_der(crl, "X509 CRL"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let metadata = Metadata::verify(text.trim(), &root, &crls, now)
         .map_err(|e| StartError::Metadata(format!("{path}: {e}")))?;
     Ok(Arc::new(metadata))
 }
 
-/// Reads a certificate from a PEM or DER file.
-fn read_certificate(path: &std::path::Path) -> Result<Vec<u8>, StartError> {
+/// Reads a certificate or CRL from a PEM or DER file (`label`: what the PEM block holds).
+fn read_der(path: &std::path::Path, label: &str) -> Result<Vec<u8>, StartError> {
     use base64::Engine as _;
     let bytes = std::fs::read(path)
         .map_err(|e| StartError::Metadata(format!("cannot read {}: {e}", path.display())))?;
@@ -116,9 +121,10 @@ fn read_certificate(path: &std::path::Path) -> Result<Vec<u8>, StartError> {
     if !text.contains("-----BEGIN") {
         return Ok(bytes);
     }
+    let begin = format!("-----BEGIN {label}");
     let body: String = text
         .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip_while(|l| !l.starts_with(&begin))
         .skip(1)
         .take_while(|l| !l.starts_with("-----END"))
         .collect();
@@ -170,7 +176,12 @@ impl AppState {
             .unknown_user_secret(tokens.unknown_user_secret())
             .build()?;
         let metadata = match &config.mds {
-            Some(path) => Some(load_metadata(path, config.mds_root.as_deref(), now_unix())?),
+            Some(path) => Some(load_metadata(
+                path,
+                config.mds_root.as_deref(),
+                &config.mds_crls,
+                now_unix(),
+            )?),
             None => None,
         };
         let mut policy = if config.require_trusted_attestation {

@@ -224,6 +224,10 @@ pub struct Config {
     /// The MDS3 root certificate (PEM or DER file); the FIDO Alliance's production root
     /// (GlobalSign Root CA - R3) when unset.
     pub mds_root: Option<PathBuf>,
+    /// CRLs (PEM or DER files) of the MDS root and CA, applied to the BLOB's signing chain:
+    /// a BLOB signed by a revoked certificate is refused (the metadata service publishes them
+    /// beside the BLOB; they are not fetched).
+    pub mds_crls: Vec<PathBuf>,
     /// Require attestation that chains to a trusted root (built-in, configured or MDS).
     pub require_trusted_attestation: bool,
     /// Counter regression handling.
@@ -271,6 +275,7 @@ impl Default for Config {
             fido2_profile: true,
             mds: None,
             mds_root: None,
+            mds_crls: Vec::new(),
             require_trusted_attestation: false,
             counter: CounterMode::Reject,
             session_ttl_seconds: 12 * 3600,

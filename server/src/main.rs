@@ -98,6 +98,10 @@ enum MdsCommand {
         /// the FIDO Alliance production root.
         #[arg(long)]
         root: Option<PathBuf>,
+        /// A CRL (PEM or DER) of the MDS root or CA; repeat for several; default: the
+        /// configured `mds_crls`.
+        #[arg(long = "crl")]
+        crls: Vec<PathBuf>,
     },
 }
 
@@ -257,11 +261,16 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Mds {
-            command: MdsCommand::Load { file, root },
+            command: MdsCommand::Load { file, root, crls },
         } => {
             let root = root.or_else(|| config.mds_root.clone());
-            let metadata =
-                load_metadata(&file, root.as_deref(), now_unix()).map_err(|e| e.to_string())?;
+            let crls = if crls.is_empty() {
+                config.mds_crls.clone()
+            } else {
+                crls
+            };
+            let metadata = load_metadata(&file, root.as_deref(), &crls, now_unix())
+                .map_err(|e| e.to_string())?;
             println!(
                 "{file}: valid MDS3 BLOB no {} with {} entries, next update {}",
                 metadata.no(),

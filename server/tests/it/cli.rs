@@ -197,3 +197,52 @@ fn policy_test_runs_the_builtin_policy_tests_and_fails_on_a_broken_policy() {
     assert!(text.contains("FAIL"), "{text}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn mds_load_applies_crls_to_the_blob_signer() {
+    use anshin_conformance::pki::{BlobDefect, MetadataService};
+    let dir = temp_dir();
+    let mds = MetadataService::generate(7).unwrap();
+    let blob = dir.join("blob.jwt");
+    std::fs::write(&blob, mds.blob(1, &[], BlobDefect::None).unwrap()).unwrap();
+    let root = dir.join("root.pem");
+    std::fs::write(&root, mds.root_pem()).unwrap();
+    let clean = dir.join("clean.crl");
+    std::fs::write(&clean, mds.ca_crl(&[]).unwrap()).unwrap();
+    // Every certificate of the path needs its issuer's CRL once CRLs are given (fail closed).
+    let root_crl = dir.join("root.crl");
+    std::fs::write(&root_crl, mds.root_crl(&[]).unwrap()).unwrap();
+    let revoked = dir.join("revoked.crl");
+    std::fs::write(
+        &revoked,
+        mds.ca_crl(&[MetadataService::signer_serial()]).unwrap(),
+    )
+    .unwrap();
+    let load = |crl: &std::path::Path| {
+        anshin(&dir)
+            .args(["mds", "load"])
+            .arg(&blob)
+            .arg("--root")
+            .arg(&root)
+            .arg("--crl")
+            .arg(&root_crl)
+            .arg("--crl")
+            .arg(crl)
+            .output()
+            .unwrap()
+    };
+    let ok = load(&clean);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let refused = load(&revoked);
+    assert!(
+        !refused.status.success(),
+        "a BLOB signed by a revoked certificate loads"
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(stderr.contains("revoked"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
