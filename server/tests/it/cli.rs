@@ -218,31 +218,39 @@ fn mds_load_applies_crls_to_the_blob_signer() {
         mds.ca_crl(&[MetadataService::signer_serial()]).unwrap(),
     )
     .unwrap();
-    let load = |crl: &std::path::Path| {
+    // The MDS CA (serial 2 under the root) revoked by the root's CRL.
+    let ca_revoked = dir.join("ca-revoked.crl");
+    std::fs::write(&ca_revoked, mds.root_crl(&[2]).unwrap()).unwrap();
+    let load = |root_crl: &std::path::Path, ca_crl: &std::path::Path| {
         anshin(&dir)
             .args(["mds", "load"])
             .arg(&blob)
             .arg("--root")
             .arg(&root)
             .arg("--crl")
-            .arg(&root_crl)
+            .arg(root_crl)
             .arg("--crl")
-            .arg(crl)
+            .arg(ca_crl)
             .output()
             .unwrap()
     };
-    let ok = load(&clean);
+    let ok = load(&root_crl, &clean);
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let refused = load(&revoked);
-    assert!(
-        !refused.status.success(),
-        "a BLOB signed by a revoked certificate loads"
-    );
-    let stderr = String::from_utf8_lossy(&refused.stderr).to_lowercase();
-    assert!(stderr.contains("revoked"), "{stderr}");
+    for (root_crl, ca_crl, what) in [
+        (&root_crl, &revoked, "the BLOB signer"),
+        (&ca_revoked, &clean, "the intermediate"),
+    ] {
+        let refused = load(root_crl, ca_crl);
+        assert!(
+            !refused.status.success(),
+            "a BLOB loads though {what} is revoked"
+        );
+        let stderr = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+        assert!(stderr.contains("revoked"), "{what}: {stderr}");
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
