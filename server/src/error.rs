@@ -54,6 +54,11 @@ impl ApiError {
         }
     }
 
+    /// An error with a DESIGN §8 code; the status is the one the code carries ([`status_of`]).
+    pub fn coded(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(status_of(code), code, detail)
+    }
+
     /// 400 `invalid_request`.
     pub fn invalid(detail: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", detail)
@@ -147,6 +152,9 @@ pub fn status_of(code: &str) -> StatusCode {
     match code {
         "credential_already_registered" | "user_exists" => StatusCode::CONFLICT,
         "unauthorized" => StatusCode::UNAUTHORIZED,
+        "not_found" => StatusCode::NOT_FOUND,
+        "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
+        "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "forbidden" | "step_up_required" | "risk_denied" | "sms_not_allowed" => {
             StatusCode::FORBIDDEN
         }

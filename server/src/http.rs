@@ -33,8 +33,7 @@ pub struct AppJson<T>(pub T);
 
 fn json_rejection(rejection: &JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        JsonRejection::MissingJsonContentType(_) => ApiError::coded(
             "unsupported_media_type",
             "send the body as JSON with Content-Type: application/json",
         ),
@@ -42,11 +41,9 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
             ApiError::invalid(format!("malformed JSON: {}", e.body_text()))
         }
         JsonRejection::JsonDataError(e) => ApiError::invalid(e.body_text()),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the request body is too large",
-        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::coded("payload_too_large", "the request body is too large")
+        }
         other => ApiError::invalid(other.body_text()),
     }
 }
@@ -109,8 +106,7 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
+    ApiError::coded(
         "method_not_allowed",
         "this endpoint does not take this method",
     )

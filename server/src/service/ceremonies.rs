@@ -214,8 +214,7 @@ impl CeremonyService {
             .incr(&format!("rl:ip:{}", context.ip), Duration::from_secs(60))
             .await?;
         if count > self.config.rate_limits.per_ip_per_minute {
-            return Err(ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
+            return Err(ApiError::coded(
                 "rate_limited",
                 "too many requests from this address; wait a minute",
             ));
@@ -313,8 +312,7 @@ impl CeremonyService {
         let decided = self.risk.decide(&facts, Some(user.id)).await?;
         match decided.decision.action {
             Action::Allow => Ok(()),
-            Action::Deny => Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
+            Action::Deny => Err(ApiError::coded(
                 "risk_denied",
                 format!(
                     "adding a passkey was refused by the risk policy ({})",
@@ -340,8 +338,7 @@ impl CeremonyService {
                 ) {
                     Ok(())
                 } else {
-                    Err(ApiError::new(
-                        axum::http::StatusCode::FORBIDDEN,
+                    Err(ApiError::coded(
                         "step_up_required",
                         format!(
                             "adding a passkey needs a recent step-up ({}): {}",
@@ -406,8 +403,7 @@ impl CeremonyService {
                     .as_deref()
                     .ok_or_else(|| ApiError::invalid("user.name is required"))?;
                 if self.store.user_by_name(name).await?.is_some() {
-                    return Err(ApiError::new(
-                        axum::http::StatusCode::CONFLICT,
+                    return Err(ApiError::coded(
                         "user_exists",
                         "this user name is taken; sign in to add a passkey to it",
                     ));
@@ -539,7 +535,7 @@ impl CeremonyService {
                 events,
                 login: session.as_ref().map(|_| {
                     self.risk
-                        .login_record(pending.user_id, "passkey", context, now)
+                        .login_record(pending.user_id, "passkey", context, None, now)
                 }),
                 nudge_session: match caller {
                     Caller::User { session_id, .. } => Some(session_id.clone()),
@@ -642,8 +638,7 @@ impl CeremonyService {
             self.risk.count_failure(context.ip, None).await;
             self.metrics
                 .ceremony("authentication", "credential_unknown");
-            return Err(ApiError::new(
-                axum::http::StatusCode::BAD_REQUEST,
+            return Err(ApiError::coded(
                 "credential_unknown",
                 "this passkey is not registered here (it may have been deleted)",
             ));
@@ -653,8 +648,7 @@ impl CeremonyService {
         let lock_key = format!("lock:user:{user_id}");
         if self.ephemeral.get(&lock_key).await?.is_some() {
             self.metrics.ceremony("authentication", "rate_limited");
-            return Err(ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
+            return Err(ApiError::coded(
                 "rate_limited",
                 "too many failed sign-ins for this account; try again later",
             ));
@@ -699,11 +693,7 @@ impl CeremonyService {
         };
         let mut events = self.authentication_events(&verified, &stored, &context, now);
         let user = self.store.user(user_id).await?.ok_or_else(|| {
-            ApiError::new(
-                axum::http::StatusCode::BAD_REQUEST,
-                "credential_unknown",
-                "this passkey's account was deleted",
-            )
+            ApiError::coded("credential_unknown", "this passkey's account was deleted")
         })?;
         let credentials = self.store.credentials_of(user_id).await?;
         let mut facts = self
@@ -740,8 +730,7 @@ impl CeremonyService {
             if let Err(store_error) = self.store.append_events(&events).await {
                 tracing::warn!(%store_error, "could not record a denied sign-in");
             }
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
+            return Err(ApiError::coded(
                 "risk_denied",
                 format!(
                     "the sign-in was refused by the risk policy ({}); try again later or contact support",
@@ -767,7 +756,13 @@ impl CeremonyService {
             .authenticated(&AuthenticationWrite {
                 credential: stored.clone(),
                 session: Some(session.clone()),
-                login: Some(self.risk.login_record(user_id, "passkey", &context, now)),
+                login: Some(self.risk.login_record(
+                    user_id,
+                    "passkey",
+                    &context,
+                    facts.geo.as_ref(),
+                    now,
+                )),
                 events,
             })
             .await?;
@@ -806,8 +801,7 @@ impl CeremonyService {
         }
         let credentials = self.store.credentials_of(*user_id).await?;
         if credentials.is_empty() {
-            return Err(ApiError::new(
-                axum::http::StatusCode::BAD_REQUEST,
+            return Err(ApiError::coded(
                 "credential_unknown",
                 "the account has no passkey to step up with; register one first",
             ));
@@ -881,8 +875,7 @@ impl CeremonyService {
             .await?
             .filter(|c| c.user_id == *user_id)
             .ok_or_else(|| {
-                ApiError::new(
-                    axum::http::StatusCode::BAD_REQUEST,
+                ApiError::coded(
                     "credential_unknown",
                     "this passkey is not one of the account's",
                 )
@@ -927,8 +920,7 @@ impl CeremonyService {
                     .await?;
                 let decided = self.risk.decide(&facts, Some(*user_id)).await?;
                 if decided.decision.action == Action::Deny {
-                    return Err(ApiError::new(
-                        axum::http::StatusCode::FORBIDDEN,
+                    return Err(ApiError::coded(
                         "risk_denied",
                         format!(
                             "the action was refused by the risk policy ({})",

@@ -285,8 +285,7 @@ impl FallbackService {
     ) -> Result<SmsSent, ApiError> {
         crate::service::ceremonies::check_name("username", &request.username, 256)?;
         if self.config.sender == crate::config::SmsSenderKind::Disabled {
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
+            return Err(ApiError::coded(
                 "sms_not_allowed",
                 "the SMS fallback is switched off; use a passkey, on this or another device",
             ));
@@ -365,8 +364,7 @@ impl FallbackService {
             self.store
                 .record_sms(&record("blocked", Some(reason), self.random_id()?), &events)
                 .await?;
-            return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
+            return Err(ApiError::coded(
                 "sms_not_allowed",
                 format!(
                     "a code cannot be sent ({}); use a passkey, on this or another device",
@@ -460,13 +458,8 @@ impl FallbackService {
         context: &ClientContext,
         request: SmsVerifyRequest,
     ) -> Result<SmsVerified, ApiError> {
-        let invalid = || {
-            ApiError::new(
-                axum::http::StatusCode::BAD_REQUEST,
-                "otp_invalid",
-                "the code is wrong, expired or already used",
-            )
-        };
+        let invalid =
+            || ApiError::coded("otp_invalid", "the code is wrong, expired or already used");
         if request.otp_id.len() != 32 || request.code.len() > 16 {
             return Err(invalid());
         }
@@ -520,7 +513,7 @@ impl FallbackService {
             .sms_signed_in(&SmsSignIn {
                 sms_id: pending.sms_id.clone(),
                 session: session.clone(),
-                login: self.risk.login_record(user.id, "sms", context, now),
+                login: self.risk.login_record(user.id, "sms", context, None, now),
                 nudge: enroll_passkey,
                 events: vec![NewEvent {
                     kind: "signin.succeeded".to_owned(),

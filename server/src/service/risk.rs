@@ -164,17 +164,23 @@ impl RiskService {
         &self.policy
     }
 
-    /// A successful sign-in, located with GeoIP, for the history.
+    /// A successful sign-in for the history, located with `geo` when the caller has already
+    /// looked the address up, else with GeoIP now.
     #[must_use]
     pub fn login_record(
         &self,
         user_id: Uuid,
         method: &str,
         context: &ClientContext,
+        geo: Option<&GeoFacts>,
         now: i64,
     ) -> LoginRecord {
-        let geo = self.geo(context.ip);
-        let geo = geo.as_ref();
+        let looked_up = if geo.is_none() {
+            self.geo(context.ip)
+        } else {
+            None
+        };
+        let geo = geo.or(looked_up.as_ref());
         LoginRecord {
             user_id,
             at: now,
