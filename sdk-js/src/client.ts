@@ -12,6 +12,7 @@ import type {
   AuthenticationVerified,
   AuthenticationVerifyRequest,
   CredentialView,
+  UserView,
   FallbackOptions,
   FallbackOptionsRequest,
   RegistrationOptions,
@@ -146,7 +147,12 @@ export class AnshinClient {
     return r;
   }
 
-  // ---- passkey management (session or API key) ----
+  // ---- the account and its passkeys (session or API key) ----
+
+  /** `GET /v1/users/{id}`: name, display name and phone number. `userId` defaults to the signed-in user. */
+  getUser(userId?: string, opts?: CallOptions): Promise<UserView> {
+    return this.request('GET', this.userPath(userId), undefined, opts);
+  }
 
   /** `GET /v1/users/{id}/credentials`. `userId` defaults to the signed-in user. */
   async listCredentials(userId?: string, opts?: CallOptions): Promise<CredentialView[]> {

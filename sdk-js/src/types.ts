@@ -106,6 +106,18 @@ export interface AttestationView {
 }
 
 /** A passkey as the API shows it. */
+export interface UserView {
+  id: string;
+  name: string;
+  display_name: string;
+  /** E.164, for the SMS fallback. */
+  phone?: string | null;
+  /** The WebAuthn user handle, base64url. */
+  user_handle: string;
+  /** Unix seconds. */
+  created_at: number;
+}
+
 export interface CredentialView {
   id: string;
   aaguid: string;

@@ -534,6 +534,64 @@ pub struct RiskFeedbackRequest {
     pub label: String,
 }
 
+/// Answer of `GET /v1/stats/series`: the figures over time, one entry per bucket.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatsSeries {
+    /// Unix seconds: the first bucket's start.
+    pub since: i64,
+    /// Unix seconds: the end of the last bucket.
+    pub until: i64,
+    /// The width of a bucket in seconds (3,600 or 86,400).
+    pub bucket_seconds: i64,
+    /// The buckets, oldest first, every one present (zeros where nothing happened).
+    pub buckets: Vec<SeriesBucket>,
+    /// Risk decisions in the window by level (`LOW`, `MEDIUM`, `HIGH`).
+    pub decisions_by_level: Vec<KeyCount>,
+    /// Risk decisions in the window by reason code (a decision with several reasons counts
+    /// once for each; read from the latest 10,000 decisions), most frequent first.
+    pub decisions_by_reason: Vec<KeyCount>,
+}
+
+/// A name and how many.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KeyCount {
+    /// The name (a level or a reason code).
+    pub key: String,
+    /// How many.
+    pub count: i64,
+}
+
+/// One bucket of [`StatsSeries`].
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct SeriesBucket {
+    /// Unix seconds: the bucket's start.
+    pub start: i64,
+    /// Sign-ins with a passkey.
+    pub logins_passkey: i64,
+    /// Sign-ins by SMS.
+    pub logins_sms: i64,
+    /// Share of the bucket's sign-ins made by SMS (0 to 1; 0 without sign-ins).
+    pub sms_share: f64,
+    /// Passkeys registered.
+    pub registrations: i64,
+    /// Users at the end of the bucket.
+    pub users: i64,
+    /// Of those, users holding a passkey (counting those who ever registered one).
+    pub users_with_passkey: i64,
+    /// `users_with_passkey` per user (0 to 1).
+    pub adoption: f64,
+    /// SMS codes sent.
+    pub sms_sent: i64,
+    /// SMS sends the risk engine blocked.
+    pub sms_blocked: i64,
+    /// Risk decisions that allowed.
+    pub decisions_allow: i64,
+    /// Risk decisions that asked for a step-up.
+    pub decisions_step_up: i64,
+    /// Risk decisions that denied.
+    pub decisions_deny: i64,
+}
+
 /// Answer of `GET /v1/stats`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Stats {

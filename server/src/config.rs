@@ -219,6 +219,10 @@ pub struct Config {
     pub open_signup: bool,
     /// Serve the FIDO2 server conformance profile at `/fido2`.
     pub fido2_profile: bool,
+    /// Serve the demo page at `/` and the dashboard at `/admin`. On a development server
+    /// (rp id `localhost` with the development SMS sender) the demo also gets its sandbox:
+    /// see [`Config::demo_sandbox`].
+    pub demo: bool,
     /// Path of an MDS3 BLOB to load at start.
     pub mds: Option<String>,
     /// The MDS3 root certificate (PEM or DER file); the FIDO Alliance's production root
@@ -273,6 +277,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             open_signup: true,
             fido2_profile: true,
+            demo: true,
             mds: None,
             mds_root: None,
             mds_crls: Vec::new(),
@@ -294,6 +299,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The demo's sandbox (`/demo/*`): a signed-in user may change their own phone number
+    /// after a step-up, anyone may create a user with a phone number and no passkey, and the
+    /// development SMS outbox can be read over HTTP. Only on a server that cannot be a
+    /// production one: rp id `localhost` (passkeys that work on this machine only) and the
+    /// development SMS sender (no SMS leaves the server).
+    #[must_use]
+    pub fn demo_sandbox(&self) -> bool {
+        self.demo && self.rp_id == "localhost" && self.sms.sender == SmsSenderKind::Development
+    }
+
     /// Loads the configuration: the file named by `file`, else `ANSHIN_CONFIG`, else
     /// `./anshin.toml` if it exists; then the `ANSHIN_*` variables of `env`.
     ///

@@ -242,6 +242,7 @@ async fn deliver_due(state: &AppState, deliverer: &Deliverer) -> Result<(), Stri
             after: Some(cursor),
             user_id: None,
             limit: BATCH,
+            latest: false,
         })
         .await
         .map_err(|e| e.to_string())?;

@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod ceremonies;
 pub mod fido2;
 pub mod openapi;
+pub mod pages;
 pub mod risk;
 pub mod wellknown;
 
@@ -161,7 +162,8 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(risk::routes())
         .merge(wellknown::routes())
-        .merge(openapi::routes());
+        .merge(openapi::routes())
+        .merge(pages::routes());
     if state.fido2.is_some() {
         app = app.nest("/fido2", fido2::routes());
     }

@@ -156,6 +156,8 @@ pub struct EventQuery {
     pub user_id: Option<Uuid>,
     /// At most this many (the store caps it at 1000).
     pub limit: u32,
+    /// The newest `limit` events (still oldest first) instead of the oldest.
+    pub latest: bool,
 }
 
 /// A token signing key.
@@ -323,6 +325,41 @@ pub struct BlockedStats {
     pub cost_micros: i64,
 }
 
+/// One count of a time series: how many `metric` (with `key`) fell in the bucket starting at
+/// `start`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesCount {
+    /// Unix seconds: the bucket's start.
+    pub start: i64,
+    /// What is counted: `login`, `registration`, `first_passkey`, `new_user`, `sms`,
+    /// `decision`.
+    pub metric: &'static str,
+    /// The kind within the metric: the sign-in method, the SMS status, the decision's
+    /// action; empty where the metric has none.
+    pub key: String,
+    /// How many.
+    pub count: i64,
+}
+
+/// Raw counts behind `GET /v1/stats/series`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeriesCounts {
+    /// Counts per bucket, in no particular order; buckets with nothing are absent.
+    pub counts: Vec<SeriesCount>,
+    /// Users created before the first bucket.
+    pub users_before: i64,
+    /// Users who held a passkey before the first bucket.
+    pub passkey_users_before: i64,
+    /// Risk decisions in the window by level (`LOW`, `MEDIUM`, `HIGH`).
+    pub levels: Vec<(String, i64)>,
+    /// Reason codes of the window's latest risk decisions (up to
+    /// [`SERIES_REASON_SAMPLE`] decisions), with how many decisions gave each.
+    pub reasons: Vec<(String, i64)>,
+}
+
+/// How many of the latest risk decisions `series` reads to count reasons.
+pub const SERIES_REASON_SAMPLE: i64 = 10_000;
+
 /// Raw counts behind `GET /v1/stats`, since a point in time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActivityCounts {
@@ -390,6 +427,8 @@ pub trait ActivityStore: Send + Sync {
     async fn dev_sms(&self, phone: &str) -> StoreResult<Vec<String>>;
     /// The raw counts behind the adoption and SMS figures, since `since`.
     async fn activity(&self, since: i64) -> StoreResult<ActivityCounts>;
+    /// Counts per bucket of `bucket` seconds from `since` on, for charts over time.
+    async fn series(&self, since: i64, bucket: i64) -> StoreResult<SeriesCounts>;
     /// The id of the last event a webhook acknowledged (0 before the first).
     async fn webhook_cursor(&self, name: &str) -> StoreResult<i64>;
     /// Moves a webhook's cursor forward (never back).

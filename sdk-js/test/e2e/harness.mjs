@@ -74,6 +74,100 @@ async function backendSensitive(req, res, anshinBase) {
   }
 }
 
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A virtual authenticator in `page`: a platform authenticator with user verification, like a phone or a laptop. */
+export async function addAuthenticator(context, page, authOptions = {}) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      ctap2Version: 'ctap2_1',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      ...authOptions,
+    },
+  });
+  return { cdp, authenticatorId };
+}
+
+/**
+ * anshin on its own, as a new user runs it: its demo page at `/` and dashboard at `/admin`,
+ * origin `http://localhost:<port>`, a fresh SQLite file, one API key.
+ */
+export async function startServer() {
+  const bin = process.env.ANSHIN_BIN || resolve(sdkRoot, '..', 'target', 'debug', 'anshin');
+  if (!existsSync(bin)) throw new Error(`no anshin binary at ${bin}: run \`cargo build --bin anshin\` first`);
+  const tmp = mkdtempSync(join(tmpdir(), 'anshin-demo-e2e-'));
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const logs = [];
+  const child = spawn(bin, [], {
+    cwd: tmp,
+    env: {
+      PATH: process.env.PATH,
+      ANSHIN_LISTEN: `127.0.0.1:${port}`,
+      ANSHIN_ORIGINS: url,
+      ANSHIN_DATABASE_URL: `sqlite://${join(tmp, 'anshin.db')}`,
+      ANSHIN_API_KEYS: API_KEY,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => logs.push(String(d)));
+  child.stderr.on('data', (d) => logs.push(String(d)));
+  await waitReady(`${url}/readyz`, child, logs);
+  const browser = await launchBrowser();
+  return {
+    url,
+    dbPath: join(tmp, 'anshin.db'),
+    logs,
+    browser,
+    /**
+     * A fresh browser context on `path` with a virtual authenticator (unless `authenticator`
+     * is false). Console errors, page errors and CSP violations are collected in `problems`.
+     */
+    async open(path = '/', { authenticator = {}, viewport = { width: 1100, height: 900 } } = {}) {
+      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const page = await context.newPage();
+      const problems = [];
+      page.on('console', (m) => {
+        // A 4xx answer is part of some flows (a wrong SMS code, an RFC 9470 challenge);
+        // the browser logs each as a failed resource. Anything else is a problem.
+        if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
+          problems.push(`console: ${m.text()}`);
+        }
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      const auth = authenticator === false ? {} : await addAuthenticator(context, page, authenticator);
+      await page.goto(`${url}${path}`);
+      await page.waitForSelector('body[data-ready=true]');
+      return { context, page, problems, ...auth };
+    },
+    async stop() {
+      await browser.close().catch(() => {});
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
 export async function startStack({ browser: wantBrowser = true } = {}) {
   const bin = process.env.ANSHIN_BIN || resolve(sdkRoot, '..', 'target', 'debug', 'anshin');
   if (!existsSync(bin)) throw new Error(`no anshin binary at ${bin}: run \`cargo build --bin anshin\` first`);
@@ -128,19 +222,7 @@ export async function startStack({ browser: wantBrowser = true } = {}) {
   });
   await new Promise((r) => web.listen(webPort, '127.0.0.1', r));
 
-  const browser = !wantBrowser ? null : await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = !wantBrowser ? null : await launchBrowser();
 
   return {
     origin,
@@ -152,20 +234,7 @@ export async function startStack({ browser: wantBrowser = true } = {}) {
     async newPage(authOptions = {}) {
       const context = await browser.newContext();
       const page = await context.newPage();
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('WebAuthn.enable', { enableUI: false });
-      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-        options: {
-          protocol: 'ctap2',
-          ctap2Version: 'ctap2_1',
-          transport: 'internal',
-          hasResidentKey: true,
-          hasUserVerification: true,
-          isUserVerified: true,
-          automaticPresenceSimulation: true,
-          ...authOptions,
-        },
-      });
+      const { cdp, authenticatorId } = await addAuthenticator(context, page, authOptions);
       await page.goto(`${origin}/`);
       await page.waitForFunction(() => window.ready === true);
       return { context, page, cdp, authenticatorId };

@@ -202,6 +202,8 @@ pub(crate) struct EventParams {
     user_id: Option<Uuid>,
     /// At most this many (1 to 1000, default 100).
     limit: Option<u32>,
+    /// `true`: the newest `limit` events (still oldest first), for a view of recent activity.
+    latest: Option<bool>,
 }
 
 /// Security events (the outbox), oldest first.
@@ -210,6 +212,7 @@ pub(crate) struct EventParams {
         ("after" = Option<i64>, Query, description = "only events after this id (the `next` of the previous page)"),
         ("user_id" = Option<Uuid>, Query, description = "only this user's events"),
         ("limit" = Option<u32>, Query, description = "at most this many (1 to 1000, default 100)"),
+        ("latest" = Option<bool>, Query, description = "true: the newest `limit` events (still oldest first; `next` is null)"),
     ),
     responses((status = 200, body = EventPage), (status = "4XX", body = Problem)),
     security(("api_key" = [])))]
@@ -222,7 +225,12 @@ pub(crate) async fn events(
     Ok(AppJson(
         state
             .accounts
-            .events(params.after, params.user_id, params.limit)
+            .events(
+                params.after,
+                params.user_id,
+                params.limit,
+                params.latest.unwrap_or(false),
+            )
             .await?,
     ))
 }

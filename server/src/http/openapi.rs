@@ -50,7 +50,7 @@ impl Modify for Security {
         wellknown::apple_app_site_association, wellknown::healthz, wellknown::readyz,
         wellknown::metrics,
         risk::step_up_options, risk::step_up_verify, risk::fallback_options, risk::sms_send,
-        risk::sms_verify, risk::risk_evaluate, risk::risk_feedback, risk::stats,
+        risk::sms_verify, risk::risk_evaluate, risk::risk_feedback, risk::stats, risk::stats_series,
     ),
     modifiers(&Security),
 )]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::api::{
     CeremonyOptions, FallbackOptions, FallbackOptionsRequest, RiskEvaluateRequest,
     RiskFeedbackRequest, SmsSendRequest, SmsSent, SmsVerified, SmsVerifyRequest, Stats,
-    StepUpOptionsRequest, StepUpVerifyRequest, SteppedUp,
+    StatsSeries, StepUpOptionsRequest, StepUpVerifyRequest, SteppedUp,
 };
 use crate::app::{AppState, now_secs};
 use crate::auth::{Caller, ClientContext};
@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/risk/evaluate", post(risk_evaluate))
         .route("/v1/risk/feedback", post(risk_feedback))
         .route("/v1/stats", get(stats))
+        .route("/v1/stats/series", get(stats_series))
 }
 
 /// Starts a step-up: a user-verifying assertion for the signed-in user.
@@ -187,4 +188,42 @@ pub(crate) async fn stats(
         .since
         .unwrap_or_else(|| now_secs().saturating_sub(30 * 24 * 3600));
     Ok(AppJson(state.fallback.stats(since).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SeriesParams {
+    /// Unix seconds; default: 30 days ago with `bucket=day`, 48 hours ago with `bucket=hour`.
+    since: Option<i64>,
+    /// `day` (default) or `hour`.
+    bucket: Option<String>,
+}
+
+/// The adoption, sign-in, SMS and risk figures over time, one entry per hour or day: passkey
+/// adoption, sign-in method mix and SMS share, SMS sent and blocked, risk decisions by action;
+/// and the window's decisions by level and by reason.
+#[utoipa::path(get, path = "/v1/stats/series", tag = "risk", params(SeriesParams),
+    responses((status = 200, body = StatsSeries), (status = "4XX", body = Problem)),
+    security(("api_key" = [])))]
+pub(crate) async fn stats_series(
+    State(state): State<AppState>,
+    caller: Caller,
+    AppQuery(params): AppQuery<SeriesParams>,
+) -> Result<AppJson<StatsSeries>, ApiError> {
+    caller.require_backend()?;
+    let (bucket, default_span) = match params.bucket.as_deref() {
+        None | Some("day") => (86_400, 30 * 86_400),
+        Some("hour") => (3_600, 48 * 3_600),
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "unknown bucket {other:?}: use `day` or `hour`"
+            )));
+        }
+    };
+    let now = now_secs();
+    // Buckets are aligned to whole hours or days (UTC), so that charts read naturally.
+    let until = (now / bucket + 1) * bucket;
+    let since = params.since.unwrap_or(until - default_span);
+    let since = since - since.rem_euclid(bucket);
+    Ok(AppJson(state.fallback.series(since, until, bucket).await?))
 }

@@ -304,6 +304,7 @@ impl AccountService {
         after: Option<i64>,
         user_id: Option<Uuid>,
         limit: Option<u32>,
+        latest: bool,
     ) -> Result<EventPage, ApiError> {
         let limit = limit.unwrap_or(100).clamp(1, 1000);
         let events = self
@@ -312,9 +313,11 @@ impl AccountService {
                 after,
                 user_id,
                 limit,
+                latest,
             })
             .await?;
-        let full = events.len() == usize::try_from(limit).unwrap_or(usize::MAX);
+        // The newest page has nothing after it yet.
+        let full = !latest && events.len() == usize::try_from(limit).unwrap_or(usize::MAX);
         let next = if full {
             events.last().map(|e| e.id)
         } else {

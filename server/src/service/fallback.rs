@@ -19,8 +19,9 @@ use subtle::ConstantTimeEq as _;
 use uuid::Uuid;
 
 use crate::api::{
-    BlockedView, FallbackOptions, FallbackOptionsRequest, LoginStats, PrefixView, SessionToken,
-    SmsSendRequest, SmsSent, SmsStats, SmsVerified, SmsVerifyRequest, Stats,
+    BlockedView, FallbackOptions, FallbackOptionsRequest, KeyCount, LoginStats, PrefixView,
+    SeriesBucket, SessionToken, SmsSendRequest, SmsSent, SmsStats, SmsVerified, SmsVerifyRequest,
+    Stats, StatsSeries,
 };
 use crate::app::now_secs;
 use crate::auth::ClientContext;
@@ -616,6 +617,91 @@ impl FallbackService {
         })
     }
 }
+
+impl FallbackService {
+    /// `GET /v1/stats/series`: the figures per bucket of `bucket` seconds, from `since` to
+    /// `until` (at most [`MAX_SERIES_BUCKETS`] buckets).
+    ///
+    /// # Errors
+    /// `invalid_request` for an empty window or too many buckets; store failures.
+    pub async fn series(
+        &self,
+        since: i64,
+        until: i64,
+        bucket: i64,
+    ) -> Result<StatsSeries, ApiError> {
+        if bucket <= 0 || until <= since {
+            return Err(ApiError::invalid(
+                "the window is empty: `since` must be before now",
+            ));
+        }
+        let n = (until - since + bucket - 1) / bucket;
+        if n > MAX_SERIES_BUCKETS {
+            return Err(ApiError::invalid(format!(
+                "{n} buckets asked for; at most {MAX_SERIES_BUCKETS}: use a later `since` or a wider bucket"
+            )));
+        }
+        let raw = self.store.series(since, bucket).await?;
+        let mut buckets: Vec<SeriesBucket> = (0..n)
+            .map(|i| SeriesBucket {
+                start: since + i * bucket,
+                ..SeriesBucket::default()
+            })
+            .collect();
+        let mut new_users = vec![0_i64; buckets.len()];
+        let mut new_holders = vec![0_i64; buckets.len()];
+        for c in &raw.counts {
+            let Some(i) = usize::try_from((c.start - since) / bucket)
+                .ok()
+                .filter(|i| *i < buckets.len())
+            else {
+                continue; // after `until` (a clock step, or a write racing the query)
+            };
+            let b = &mut buckets[i];
+            match (c.metric, c.key.as_str()) {
+                ("login", "passkey") => b.logins_passkey += c.count,
+                ("login", "sms") => b.logins_sms += c.count,
+                ("registration", _) => b.registrations += c.count,
+                ("first_passkey", _) => new_holders[i] += c.count,
+                ("new_user", _) => new_users[i] += c.count,
+                ("sms", "sent") => b.sms_sent += c.count,
+                ("sms", "blocked") => b.sms_blocked += c.count,
+                ("decision", "allow") => b.decisions_allow += c.count,
+                ("decision", "step_up") => b.decisions_step_up += c.count,
+                ("decision", "deny") => b.decisions_deny += c.count,
+                _ => {}
+            }
+        }
+        let (mut users, mut holders) = (raw.users_before, raw.passkey_users_before);
+        for (i, b) in buckets.iter_mut().enumerate() {
+            users += new_users[i];
+            holders += new_holders[i];
+            b.users = users;
+            // a user deleted since keeps counting as a holder here; never above the users
+            b.users_with_passkey = holders.min(users);
+            b.adoption = ratio(b.users_with_passkey, b.users);
+            b.sms_share = ratio(b.logins_sms, b.logins_passkey + b.logins_sms);
+        }
+        let key_counts = |v: Vec<(String, i64)>| -> Vec<KeyCount> {
+            v.into_iter()
+                .map(|(key, count)| KeyCount { key, count })
+                .collect()
+        };
+        let mut by_reason = key_counts(raw.reasons);
+        by_reason.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        Ok(StatsSeries {
+            since,
+            until: since + n * bucket,
+            bucket_seconds: bucket,
+            buckets,
+            decisions_by_level: key_counts(raw.levels),
+            decisions_by_reason: by_reason,
+        })
+    }
+}
+
+/// The most buckets `GET /v1/stats/series` answers with.
+pub const MAX_SERIES_BUCKETS: i64 = 400;
 
 #[cfg(test)]
 mod tests {

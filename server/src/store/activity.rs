@@ -414,6 +414,114 @@ macro_rules! sqlx_activity_impl {
             }
 
             #[tracing::instrument(skip_all, fields(db = $backend))]
+            async fn series(
+                &self,
+                since: i64,
+                bucket: i64,
+            ) -> $crate::store::StoreResult<$crate::store::SeriesCounts> {
+                // (metric, SQL): each query yields (b: bucket start, k: key, n: count).
+                const QUERIES: [(&str, &str); 6] = [
+                    (
+                        "login",
+                        "SELECT $1 + ((at - $1) / $2) * $2 AS b, method AS k, COUNT(*) AS n \
+                         FROM logins WHERE at >= $1 GROUP BY 1, 2",
+                    ),
+                    (
+                        "registration",
+                        "SELECT $1 + ((created_at - $1) / $2) * $2 AS b, '' AS k, COUNT(*) AS n \
+                         FROM credentials WHERE created_at >= $1 GROUP BY 1, 2",
+                    ),
+                    (
+                        "first_passkey",
+                        "SELECT $1 + ((first - $1) / $2) * $2 AS b, '' AS k, COUNT(*) AS n \
+                         FROM (SELECT MIN(created_at) AS first FROM credentials GROUP BY user_id) f \
+                         WHERE first >= $1 GROUP BY 1, 2",
+                    ),
+                    (
+                        "new_user",
+                        "SELECT $1 + ((created_at - $1) / $2) * $2 AS b, '' AS k, COUNT(*) AS n \
+                         FROM users WHERE created_at >= $1 GROUP BY 1, 2",
+                    ),
+                    (
+                        "sms",
+                        "SELECT $1 + ((created_at - $1) / $2) * $2 AS b, status AS k, COUNT(*) AS n \
+                         FROM sms_messages WHERE created_at >= $1 GROUP BY 1, 2",
+                    ),
+                    (
+                        "decision",
+                        "SELECT $1 + ((created_at - $1) / $2) * $2 AS b, action AS k, COUNT(*) AS n \
+                         FROM risk_decisions WHERE created_at >= $1 GROUP BY 1, 2",
+                    ),
+                ];
+                let mut out = $crate::store::SeriesCounts::default();
+                for (metric, sql) in QUERIES {
+                    let rows = sqlx::query(sql)
+                        .bind(since)
+                        .bind(bucket)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_sqlx)?;
+                    for row in &rows {
+                        out.counts.push($crate::store::SeriesCount {
+                            start: col(row, "b")?,
+                            metric,
+                            key: col(row, "k")?,
+                            count: count(row, "n")?,
+                        });
+                    }
+                }
+                let before = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM users WHERE created_at < $1) AS users, \
+                     (SELECT COUNT(*) FROM (SELECT MIN(created_at) AS first FROM credentials \
+                     GROUP BY user_id) f WHERE first < $1) AS holders",
+                )
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
+                out.users_before = count(&before, "users")?;
+                out.passkey_users_before = count(&before, "holders")?;
+                out.levels = sqlx::query(
+                    "SELECT level AS k, COUNT(*) AS n FROM risk_decisions \
+                     WHERE created_at >= $1 GROUP BY level ORDER BY level",
+                )
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_sqlx)?
+                .iter()
+                .map(|row| Ok((col(row, "k")?, count(row, "n")?)))
+                .collect::<$crate::store::StoreResult<Vec<_>>>()?;
+                let decisions = sqlx::query(
+                    "SELECT decision FROM risk_decisions WHERE created_at >= $1 \
+                     ORDER BY created_at DESC LIMIT $2",
+                )
+                .bind(since)
+                .bind($crate::store::SERIES_REASON_SAMPLE)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_sqlx)?;
+                let mut reasons = std::collections::BTreeMap::<String, i64>::new();
+                for row in &decisions {
+                    let text: String = col(row, "decision")?;
+                    let decision: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                        $crate::store::StoreError::Corrupt(format!("risk_decisions.decision: {e}"))
+                    })?;
+                    let mut codes: Vec<&str> = decision["reasons"]
+                        .as_array()
+                        .map(|r| r.iter().filter_map(|r| r["code"].as_str()).collect())
+                        .unwrap_or_default();
+                    codes.sort_unstable();
+                    codes.dedup();
+                    for code in codes {
+                        *reasons.entry(code.to_owned()).or_default() += 1;
+                    }
+                }
+                out.reasons = reasons.into_iter().collect();
+                Ok(out)
+            }
+
+            #[tracing::instrument(skip_all, fields(db = $backend))]
             async fn webhook_cursor(&self, name: &str) -> $crate::store::StoreResult<i64> {
                 let row = sqlx::query("SELECT last_event_id FROM webhook_cursors WHERE name = $1")
                     .bind(name)

@@ -979,31 +979,30 @@ macro_rules! sqlx_store_impl {
                 }
                 let after = query.after.unwrap_or(i64::MIN);
                 let limit = $crate::store::sqlite::shared::event_limit(query.limit);
-                // Two statements rather than `$2 IS NULL OR user_id = $2`, so that each has a
-                // plan that uses its index (the primary key, or (user_id, id)).
-                let rows = match query.user_id {
-                    Some(user_id) => {
-                        sqlx::query(concat!(
-                            event_select!(),
-                            " WHERE user_id = $3 AND id > $1 ORDER BY id LIMIT $2"
-                        ))
-                        .bind(after)
-                        .bind(limit)
-                        .bind(uuid_arg(user_id))
-                        .fetch_all(&self.pool)
-                        .await
+                // Two filters rather than `$3 IS NULL OR user_id = $3`, so that each has a
+                // plan that uses its index (the primary key, or (user_id, id)); `latest` takes
+                // the newest `limit` and still returns them oldest first.
+                let sql = match (query.user_id.is_some(), query.latest) {
+                    (true, false) => {
+                        concat!(event_select!(), " WHERE user_id = $3 AND id > $1 ORDER BY id LIMIT $2")
                     }
-                    None => {
-                        sqlx::query(concat!(
-                            event_select!(),
-                            " WHERE id > $1 ORDER BY id LIMIT $2"
-                        ))
-                        .bind(after)
-                        .bind(limit)
-                        .fetch_all(&self.pool)
-                        .await
-                    }
+                    (false, false) => concat!(event_select!(), " WHERE id > $1 ORDER BY id LIMIT $2"),
+                    (true, true) => concat!(
+                        "SELECT * FROM (",
+                        event_select!(),
+                        " WHERE user_id = $3 AND id > $1 ORDER BY id DESC LIMIT $2) e ORDER BY id"
+                    ),
+                    (false, true) => concat!(
+                        "SELECT * FROM (",
+                        event_select!(),
+                        " WHERE id > $1 ORDER BY id DESC LIMIT $2) e ORDER BY id"
+                    ),
+                };
+                let mut statement = sqlx::query(sql).bind(after).bind(limit);
+                if let Some(user_id) = query.user_id {
+                    statement = statement.bind(uuid_arg(user_id));
                 }
+                let rows = statement.fetch_all(&self.pool).await
                 .map_err(map_sqlx)?;
                 rows.iter().map(event_from_row).collect()
             }

@@ -12,6 +12,7 @@ mod cli;
 mod distributed;
 mod ephemeral_contract;
 mod fido2;
+mod pages;
 mod risk_stories;
 mod store_contract;
 mod webhooks;

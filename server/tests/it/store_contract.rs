@@ -102,6 +102,8 @@ contract! {
     all_sessions_of_a_user_can_be_revoked
         => sqlite_all_sessions_of_a_user_can_be_revoked,
            postgres_all_sessions_of_a_user_can_be_revoked;
+    series_counts_per_bucket
+        => sqlite_series_counts_per_bucket, postgres_series_counts_per_bucket;
 }
 
 async fn all_sessions_of_a_user_can_be_revoked(store: Arc<dyn Store>) {
@@ -410,6 +412,7 @@ async fn all_events(store: &dyn Store) -> Vec<SecurityEvent> {
     store
         .events(&EventQuery {
             limit: 1000,
+            latest: false,
             ..EventQuery::default()
         })
         .await
@@ -1097,6 +1100,7 @@ async fn delete_user_cascades_but_keeps_events(store: Arc<dyn Store>) {
         .events(&EventQuery {
             user_id: Some(alice.id),
             limit: 10,
+            latest: false,
             ..EventQuery::default()
         })
         .await
@@ -1188,6 +1192,7 @@ async fn events_query_filters(store: Arc<dyn Store>) {
         after,
         user_id,
         limit,
+        latest: false,
     };
     let after_second = store
         .events(&query(Some(all[1].id), None, 10))
@@ -1203,6 +1208,21 @@ async fn events_query_filters(store: Arc<dyn Store>) {
     assert_eq!(kinds(&alices_after), vec!["a2"]);
     let limited = store.events(&query(None, None, 2)).await.unwrap();
     assert_eq!(kinds(&limited), vec!["a1", "b1"]);
+    let latest = |after: Option<i64>, user_id: Option<Uuid>, limit: u32| EventQuery {
+        after,
+        user_id,
+        limit,
+        latest: true,
+    };
+    let newest = store.events(&latest(None, None, 2)).await.unwrap();
+    assert_eq!(kinds(&newest), vec!["a2", "b2"], "the newest, oldest first");
+    let newest_alice = store.events(&latest(None, Some(alice), 1)).await.unwrap();
+    assert_eq!(kinds(&newest_alice), vec!["a2"]);
+    let newest_after = store
+        .events(&latest(Some(all[3].id), None, 10))
+        .await
+        .unwrap();
+    assert_eq!(kinds(&newest_after), vec!["b2"]);
     let page = store
         .events(&query(Some(limited[1].id), None, 2))
         .await
@@ -1234,6 +1254,7 @@ async fn events_limit_defaults_and_cap(store: Arc<dyn Store>) {
             store
                 .events(&EventQuery {
                     limit,
+                    latest: false,
                     ..EventQuery::default()
                 })
                 .await
@@ -1448,4 +1469,138 @@ async fn postgres_invalid_url_is_unavailable_without_the_password() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
     assert!(!err.to_string().contains("secret-password"), "{err}");
+}
+
+async fn series_counts_per_bucket(store: Arc<dyn Store>) {
+    // Buckets of 100 s from 1,000: [1000, 1100), [1100, 1200), [1200, 1300).
+    let old = test_user("old", 500);
+    let early = test_user("early", 1_010);
+    let late = test_user("late", 1_250);
+    for user in [&old, &early, &late] {
+        store.create_user(user, &[]).await.unwrap();
+    }
+    // `old` got a passkey before the window, `early` two in the first bucket, `late` none.
+    for (user, id, at) in [(&old, 1_u8, 600), (&early, 2, 1_020), (&early, 3, 1_030)] {
+        store
+            .register(&RegistrationWrite {
+                nudge_session: None,
+                login: None,
+                new_user: None,
+                credential: test_credential(user, &[id; 16], at),
+                session: None,
+                events: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    let mut credential = store
+        .credential(&CredentialId::new(vec![2; 16]))
+        .await
+        .unwrap()
+        .unwrap();
+    for at in [1_040, 1_150, 1_160] {
+        credential.last_used_at = Some(at);
+        store
+            .authenticated(&AuthenticationWrite {
+                login: Some(login(&early, at, None, None)),
+                credential: credential.clone(),
+                session: None,
+                events: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    for (id, action, level, codes, at) in [
+        ("d1", "allow", "LOW", vec![], 1_040),
+        (
+            "d2",
+            "step_up",
+            "MEDIUM",
+            vec!["new_country", "new_device"],
+            1_150,
+        ),
+        (
+            "d3",
+            "deny",
+            "HIGH",
+            vec!["new_country", "new_country"],
+            1_260,
+        ),
+        ("d0", "deny", "HIGH", vec!["ip_failure_burst"], 900),
+    ] {
+        let reasons: Vec<_> = codes
+            .iter()
+            .map(|c| serde_json::json!({ "code": c }))
+            .collect();
+        store
+            .record_decision(&DecisionRecord {
+                id: id.to_owned(),
+                point: "login".to_owned(),
+                user_id: Some(early.id),
+                action: action.to_owned(),
+                level: level.to_owned(),
+                decision: serde_json::json!({ "reasons": reasons }),
+                facts: serde_json::json!({}),
+                policy_version: "test".to_owned(),
+                created_at: at,
+            })
+            .await
+            .unwrap();
+    }
+    let sms = |id: &str, status: &str, at: i64| SmsRecord {
+        id: id.to_owned(),
+        user_id: Some(late.id),
+        phone_hash: [4; 32],
+        country: Some("GB".to_owned()),
+        prefix: "+44770090".to_owned(),
+        status: status.to_owned(),
+        reason: (status == "blocked").then(|| "sms_velocity".to_owned()),
+        price_micros: 40_000,
+        created_at: at,
+    };
+    for record in [
+        sms("s1", "sent", 1_255),
+        sms("s2", "blocked", 1_256),
+        sms("s3", "blocked", 1_299),
+    ] {
+        store.record_sms(&record, &[]).await.unwrap();
+    }
+
+    let series = store.series(1_000, 100).await.unwrap();
+    let mut counts: Vec<(i64, &str, &str, i64)> = series
+        .counts
+        .iter()
+        .map(|c| (c.start, c.metric, c.key.as_str(), c.count))
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        vec![
+            (1_000, "decision", "allow", 1),
+            (1_000, "first_passkey", "", 1),
+            (1_000, "login", "passkey", 1),
+            (1_000, "new_user", "", 1),
+            (1_000, "registration", "", 2),
+            (1_100, "decision", "step_up", 1),
+            (1_100, "login", "passkey", 2),
+            (1_200, "decision", "deny", 1),
+            (1_200, "new_user", "", 1),
+            (1_200, "sms", "blocked", 2),
+            (1_200, "sms", "sent", 1),
+        ]
+    );
+    assert_eq!((series.users_before, series.passkey_users_before), (1, 1));
+    assert_eq!(
+        series.levels,
+        vec![
+            ("HIGH".to_owned(), 1),
+            ("LOW".to_owned(), 1),
+            ("MEDIUM".to_owned(), 1)
+        ]
+    );
+    // each decision counts a reason once
+    assert_eq!(
+        series.reasons,
+        vec![("new_country".to_owned(), 2), ("new_device".to_owned(), 1)]
+    );
 }

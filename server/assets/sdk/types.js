@@ -1,0 +1,2 @@
+/** Request and answer types of the anshin HTTP API (see the server's `/openapi.json`). */
+export {};
