@@ -131,7 +131,7 @@ async function renderPasskeys() {
     const body = document.createElement('div');
     const name = document.createElement('div');
     name.className = 'name';
-    name.textContent = p.nickname ? `${p.nickname} · ${provider}` : provider;
+    name.textContent = p.nickname && p.authenticator ? `${p.nickname} · ${p.authenticator}` : p.nickname || provider;
     const meta = document.createElement('div');
     meta.className = 'meta';
     meta.textContent = `Created ${fmtDate.format(new Date(p.created_at * 1000))} · ${p.last_used_at ? `last used ${ago(p.last_used_at)}` : 'never used to sign in'}`;
