@@ -325,12 +325,15 @@ impl Config {
                 let default = PathBuf::from("anshin.toml");
                 default.exists().then_some(default)
             });
+        let mut origins_given = env("ANSHIN_ORIGINS").is_some();
         let mut config = match path {
             Some(path) => {
                 let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
                     path: path.clone(),
                     source,
                 })?;
+                origins_given |= toml::from_str::<toml::Table>(&text)
+                    .is_ok_and(|table| table.contains_key("origins"));
                 toml::from_str(&text).map_err(|e| ConfigError::Parse {
                     path,
                     message: e.to_string(),
@@ -339,8 +342,20 @@ impl Config {
             None => Self::default(),
         };
         config.apply_env(env)?;
+        if !origins_given {
+            config.follow_listen_port();
+        }
         config.validate()?;
         Ok(config)
+    }
+
+    /// A development server (rp id `localhost`, no origins configured) listening on another
+    /// port than 8080 accepts its own origin, `http://localhost:<port>`, so that
+    /// `ANSHIN_LISTEN=127.0.0.1:3000 anshin` works in a browser as the default does.
+    fn follow_listen_port(&mut self) {
+        if self.rp_id == "localhost" && self.listen.port() != Self::default().listen.port() {
+            self.origins = vec![format!("http://localhost:{}", self.listen.port())];
+        }
     }
 
     fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -539,6 +554,38 @@ mod tests {
         assert_eq!(config.trusted_proxies.len(), 2);
         assert_eq!(config.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_development_server_on_another_port_accepts_its_own_origin() {
+        let moved = Config::load(None, &env_of(&[("ANSHIN_LISTEN", "127.0.0.1:3000")])).unwrap();
+        assert_eq!(moved.origins, ["http://localhost:3000"]);
+        let kept = Config::load(
+            None,
+            &env_of(&[
+                ("ANSHIN_LISTEN", "127.0.0.1:3000"),
+                ("ANSHIN_ORIGINS", "http://localhost:8080"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            kept.origins,
+            ["http://localhost:8080"],
+            "given origins are kept"
+        );
+        let other_rp = Config::load(
+            None,
+            &env_of(&[
+                ("ANSHIN_LISTEN", "127.0.0.1:3000"),
+                ("ANSHIN_RP_ID", "example.com"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            other_rp.origins,
+            ["http://localhost:8080"],
+            "only for rp id localhost"
+        );
     }
 
     #[test]

@@ -33,12 +33,18 @@ async function signUp(page, username, displayName = username) {
   await page.waitForSelector('#passkeys li[data-id]');
 }
 
-/** Signs out with nobody at the authenticator, so that the autofill request it starts stays pending. */
+/**
+ * Signs out without being signed straight back in: with nobody at the authenticator, the
+ * autofill request that signing out starts stays pending; it is then withdrawn (as a click on
+ * a button does) before the authenticator answers again, so that it cannot answer it.
+ */
 async function signOutQuietly(page, cdp, authenticatorId) {
   await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: false });
   await page.click('#signout');
   await visible(page, '#signed-out');
   await page.waitForFunction(() => window.anshinDemo.state.autofill !== null);
+  await page.evaluate(() => window.anshinDemo.state.autofill.abort());
+  await page.waitForFunction(() => window.anshinDemo.state.autofill === null);
   await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: true });
 }
 
