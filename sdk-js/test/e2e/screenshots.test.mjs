@@ -152,6 +152,27 @@ describe('screenshots', () => {
     await layoutIsSound(page);
     assert.deepEqual(problems, []);
     await compare(t, page, 'admin', await regions(page, ['svg text.xlabel', '#events td:nth-child(1)', '#events td:nth-child(3)', '#events td:nth-child(4)']));
+
+    // The last 48 hours: hourly bars, labelled with times of day.
+    await page.selectOption('#window', 'hour');
+    await page.waitForFunction(() => /\d\d:\d\d/.test(document.querySelector('#chart-mix text.xlabel')?.textContent || ''));
+    const hourly = await page.locator('#chart-mix rect').count();
+    assert.ok(hourly >= 2 && hourly <= 6, `a few hours of the last two days have sign-ins (${hourly} bars)`);
     await context.close();
+  });
+
+  test('both pages fit a phone screen', async () => {
+    for (const [path, ready] of [['/', '#signed-out'], ['/admin', '#key-card']]) {
+      const { page, context, problems } = await server.open(path, { authenticator: false, viewport: { width: 390, height: 844 } });
+      await page.waitForSelector(`${ready}:not([hidden])`);
+      if (path === '/admin') {
+        await page.fill('#key', API_KEY);
+        await page.click('#key-open');
+        await page.waitForSelector('#board:not([hidden])');
+      }
+      await layoutIsSound(page);
+      assert.deepEqual(problems, []);
+      await context.close();
+    }
   });
 });
