@@ -101,7 +101,8 @@ pub struct CredentialView {
     pub id: String,
     /// Authenticator model (AAGUID).
     pub aaguid: String,
-    /// The authenticator model's name, when known.
+    /// The authenticator's name, when known: the FIDO Metadata Service's description, else the
+    /// passkey provider's name for its AAGUID ("Google Password Manager", "iCloud Keychain").
     pub authenticator: Option<String>,
     /// The name the user gave it.
     pub nickname: Option<String>,
@@ -126,7 +127,10 @@ impl From<&StoredCredential> for CredentialView {
         Self {
             id: c.record.id.to_base64url(),
             aaguid: c.record.aaguid.to_string(),
-            authenticator: c.authenticator_name.clone(),
+            // the Metadata Service's description, else the passkey provider's name
+            authenticator: c.authenticator_name.clone().or_else(|| {
+                crate::providers::provider_name(&c.record.aaguid.to_string()).map(str::to_owned)
+            }),
             nickname: c.nickname.clone(),
             backup_eligible: c.record.backup_eligible,
             backup_state: c.record.backup_state,

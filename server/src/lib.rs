@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod metrics;
+pub mod providers;
 pub mod service;
 pub mod sms;
 pub mod store;

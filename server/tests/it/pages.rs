@@ -295,3 +295,59 @@ async fn the_newest_events_come_oldest_first_without_a_next_page() {
         .await
         .assert_problem(400, "invalid_request");
 }
+
+#[tokio::test]
+async fn passkey_lists_name_the_provider_by_its_aaguid() {
+    use anshin_server::store::RegistrationWrite;
+    use webauthn_core::Aaguid;
+
+    use crate::support::{test_credential, test_user};
+
+    let server = harness::start(|_| {}).await;
+    let store = server.state_store();
+    let user = test_user("frank", 1);
+    store.create_user(&user, &[]).await.unwrap();
+    // The test credential's AAGUID is Chrome on Mac's.
+    let mut provider_only = test_credential(&user, &[1; 16], 10);
+    provider_only.authenticator_name = None;
+    let metadata_named = test_credential(&user, &[2; 16], 11);
+    let mut unknown = test_credential(&user, &[3; 16], 12);
+    unknown.authenticator_name = None;
+    unknown.record.aaguid = Aaguid([7; 16]);
+    for credential in [provider_only, metadata_named, unknown] {
+        store
+            .register(&RegistrationWrite {
+                nudge_session: None,
+                login: None,
+                new_user: None,
+                credential,
+                session: None,
+                events: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    let listed = server
+        .call(
+            "GET",
+            &format!("/v1/users/{}/credentials", user.id),
+            Some(API_KEY),
+            None,
+        )
+        .await
+        .ok();
+    let names: Vec<&serde_json::Value> = listed["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["authenticator"])
+        .collect();
+    assert_eq!(
+        names,
+        [
+            &json!("Chrome on Mac"),
+            &json!("Test Authenticator"),
+            &serde_json::Value::Null
+        ]
+    );
+}
