@@ -32,6 +32,15 @@ pub trait Ephemeral: Send + Sync + std::fmt::Debug {
     async fn take(&self, key: &str) -> EphemeralResult<Option<Vec<u8>>>;
     /// Reads `key` without deleting it.
     async fn get(&self, key: &str) -> EphemeralResult<Option<Vec<u8>>>;
+    /// Reads several keys without deleting them: one value (or `None`) per key, in order.
+    /// A store that can read them in one round trip does.
+    async fn get_many(&self, keys: &[&str]) -> EphemeralResult<Vec<Option<Vec<u8>>>> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
     /// Deletes `key`.
     async fn delete(&self, key: &str) -> EphemeralResult<()>;
     /// Adds one to the counter `key` and returns the new count. The counter starts at zero

@@ -215,8 +215,26 @@ pub struct AuthenticationWrite {
     pub session: Option<Session>,
     /// The sign-in, for the history the risk engine reads.
     pub login: Option<LoginRecord>,
+    /// The risk decision that allowed the sign-in.
+    pub decision: Option<DecisionRecord>,
     /// Events to append.
     pub events: Vec<NewEvent>,
+}
+
+/// What a sign-in needs to know about its credential and account before deciding, read
+/// together (see [`Store::sign_in_subject`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignInSubject {
+    /// The credential.
+    pub credential: StoredCredential,
+    /// Its owner.
+    pub user: User,
+    /// How many credentials the owner has, this one included.
+    pub passkey_count: u32,
+    /// When the owner's newest credential was registered (Unix seconds).
+    pub newest_credential_at: i64,
+    /// The owner's latest successful sign-in.
+    pub last_login: Option<LoginRecord>,
 }
 
 /// A successful sign-in.
@@ -467,7 +485,14 @@ pub trait Store: ActivityStore + Send + Sync + std::fmt::Debug {
     async fn credential(&self, id: &CredentialId) -> StoreResult<Option<StoredCredential>>;
     /// A user's credentials, oldest first.
     async fn credentials_of(&self, user_id: Uuid) -> StoreResult<Vec<StoredCredential>>;
-    /// Stores an authentication (credential update, session, events) atomically.
+    /// The credentials of the user with this name, oldest first (none when there is no such
+    /// user): [`Store::user_by_name`] and [`Store::credentials_of`] in one read.
+    async fn credentials_of_name(&self, name: &str) -> StoreResult<Vec<StoredCredential>>;
+    /// A credential with its owner, the owner's passkey count and newest registration, and
+    /// the owner's last sign-in, in one read: what a sign-in looks up before its decision.
+    async fn sign_in_subject(&self, id: &CredentialId) -> StoreResult<Option<SignInSubject>>;
+    /// Stores an authentication (credential update, session, sign-in, decision, events)
+    /// atomically.
     async fn authenticated(&self, write: &AuthenticationWrite) -> StoreResult<()>;
     /// Renames a credential of a user; `false` if the user has no such credential.
     async fn rename_credential(

@@ -9,14 +9,12 @@
 //! RSA (kty 3): { 1: 3, 3: alg, -1: n, -2: e }
 //! ```
 //!
-//! The key is decoded with `coset` after the bounded reader of this crate has delimited and
-//! sanity-checked it; EC points are checked to be on their curve and RSA moduli to have at
-//! least 2048 bits.
+//! The key is decoded once, by the bounded reader of this crate, and checked against the
+//! COSE_Key structure of RFC 9052 §7 (see [`check_cose_key_structure`]); EC points are checked
+//! to be on their curve and RSA moduli to have at least 2048 bits.
 
 use std::fmt;
 
-use coset::iana::{self, EnumI64 as _};
-use coset::{CborSerializable as _, KeyType, Label, RegisteredLabel};
 use serde::{Deserialize, Serialize};
 
 use crate::cbor;
@@ -205,15 +203,16 @@ impl CredentialPublicKey {
     pub fn from_cose(bytes: &[u8]) -> Result<Self, Error> {
         let malformed =
             |problem: String| Error::malformed(InputPart::CoseKey, "credentialPublicKey", problem);
-        // The bounded reader first: it limits depth and sizes, and finds `kty` and `alg` so
-        // that an unsupported algorithm is reported as such rather than as garbage.
+        // One decode, by the bounded reader (depth, sizes, trailing bytes, duplicate keys).
+        // `alg` is looked at before the rest of the structure so that an unsupported
+        // algorithm is reported as such rather than as garbage.
         let value = cbor::decode_all(bytes).map_err(|e| malformed(e.to_string()))?;
-        if value.as_map().is_none() {
+        let Some(entries) = value.as_map() else {
             return Err(malformed(format!(
                 "expected a map, found a {}",
                 value.kind()
             )));
-        }
+        };
         let alg = value
             .get_int_key(3)
             .ok_or_else(|| malformed("the `alg` parameter (3) is missing".into()))?
@@ -224,67 +223,60 @@ impl CredentialPublicKey {
             .scheme()
             .ok_or(Error::Unsupported(Unsupported::Algorithm(alg)))?;
 
-        let key = coset::CoseKey::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
+        let kty = check_cose_key_structure(entries).map_err(malformed)?;
         let param = |label: i64| {
-            key.params
+            entries
                 .iter()
-                .find(|(l, _)| *l == Label::Int(label))
+                .find(|(l, _)| l.as_i64() == Some(label))
                 .map(|(_, v)| v)
         };
         let bytes_param = |label: i64, name: &str| -> Result<&[u8], Error> {
-            param(label)
-                .and_then(|v| v.as_bytes())
-                .map(Vec::as_slice)
-                .ok_or_else(|| {
-                    malformed(format!(
-                        "the `{name}` parameter ({label}) is missing or not a byte string"
-                    ))
-                })
+            param(label).and_then(cbor::Value::as_bytes).ok_or_else(|| {
+                malformed(format!(
+                    "the `{name}` parameter ({label}) is missing or not a byte string"
+                ))
+            })
         };
         let int_param = |label: i64, name: &str| -> Result<i128, Error> {
-            param(label)
-                .and_then(|v| v.as_integer())
-                .map(i128::from)
-                .ok_or_else(|| {
-                    malformed(format!(
-                        "the `{name}` parameter ({label}) is missing or not an integer"
-                    ))
-                })
+            param(label).and_then(cbor::Value::as_i128).ok_or_else(|| {
+                malformed(format!(
+                    "the `{name}` parameter ({label}) is missing or not an integer"
+                ))
+            })
         };
 
-        let material = match key.kty {
-            KeyType::Assigned(iana::KeyType::EC2) => {
+        let material = match kty {
+            KTY_EC2 => {
                 let crv = int_param(-1, "crv")?;
-                let curve = match i64::try_from(crv)
-                    .ok()
-                    .and_then(iana::EllipticCurve::from_i64)
-                {
-                    Some(iana::EllipticCurve::P_256) => Curve::P256,
-                    Some(iana::EllipticCurve::P_384) => Curve::P384,
-                    Some(iana::EllipticCurve::P_521) => Curve::P521,
+                let curve = match crv {
+                    CRV_P256 => Curve::P256,
+                    CRV_P384 => Curve::P384,
+                    CRV_P521 => Curve::P521,
                     _ => {
                         return Err(Unsupported::KeyType(format!("EC2 curve {crv}").into()).into());
                     }
                 };
                 let x = bytes_param(-2, "x")?;
-                if param(-3).is_some_and(|v| v.as_bool().is_some()) {
+                if param(-3).is_some_and(|v| matches!(v, cbor::Value::Bool(_))) {
                     return Err(malformed("compressed EC points are not accepted".into()));
                 }
                 let y = bytes_param(-3, "y")?;
                 PublicKeyMaterial::ec(curve, x, y).map_err(|p| malformed(p.into()))?
             }
-            KeyType::Assigned(iana::KeyType::OKP) => {
+            KTY_OKP => {
                 let crv = int_param(-1, "crv")?;
                 let x = bytes_param(-2, "x")?;
-                if crv == i128::from(iana::EllipticCurve::Ed25519.to_i64()) {
-                    PublicKeyMaterial::ed25519(x).map_err(|p| malformed(p.into()))?
-                } else if crv == i128::from(iana::EllipticCurve::Ed448.to_i64()) {
-                    PublicKeyMaterial::ed448(x).map_err(|p| malformed(p.into()))?
-                } else {
-                    return Err(Unsupported::KeyType(format!("OKP curve {crv}").into()).into());
+                match crv {
+                    CRV_ED25519 => {
+                        PublicKeyMaterial::ed25519(x).map_err(|p| malformed(p.into()))?
+                    }
+                    CRV_ED448 => PublicKeyMaterial::ed448(x).map_err(|p| malformed(p.into()))?,
+                    _ => {
+                        return Err(Unsupported::KeyType(format!("OKP curve {crv}").into()).into());
+                    }
                 }
             }
-            KeyType::Assigned(iana::KeyType::AKP) => {
+            KTY_AKP => {
                 // draft-ietf-cose-dilithium: {1: 7, 3: alg, -1: pub}
                 let level = match alg {
                     CoseAlgorithm::ML_DSA_44 => MlDsaLevel::MlDsa44,
@@ -299,19 +291,13 @@ impl CredentialPublicKey {
                 PublicKeyMaterial::ml_dsa(level, bytes_param(-1, "pub")?)
                     .map_err(|p| malformed(p.into()))?
             }
-            KeyType::Assigned(iana::KeyType::RSA) => {
+            KTY_RSA => {
                 let n = bytes_param(-1, "n")?;
                 let e = bytes_param(-2, "e")?;
                 PublicKeyMaterial::rsa(n, e).map_err(|p| malformed(p.into()))?
             }
-            RegisteredLabel::Assigned(other) => {
-                return Err(Unsupported::KeyType(
-                    format!("COSE key type {}", other.to_i64()).into(),
-                )
-                .into());
-            }
-            RegisteredLabel::Text(_) => {
-                return Err(malformed("the key type (1) must be an integer".into()));
+            other => {
+                return Err(Unsupported::KeyType(format!("COSE key type {other}").into()).into());
             }
         };
         if !material.fits(scheme) {
@@ -353,6 +339,149 @@ impl CredentialPublicKey {
     /// Verifies a signature made with the credential private key.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> Result<SignatureValid, Error> {
         self.key.verify(self.scheme, message, signature)
+    }
+}
+
+/// COSE key types (IANA "COSE Key Types").
+const KTY_OKP: i64 = 1;
+const KTY_EC2: i64 = 2;
+const KTY_RSA: i64 = 3;
+const KTY_AKP: i64 = 7;
+/// The highest key type the registry assigns; 0 is reserved.
+const KTY_MAX_ASSIGNED: i64 = 7;
+/// COSE elliptic curves (IANA "COSE Elliptic Curves").
+const CRV_P256: i128 = 1;
+const CRV_P384: i128 = 2;
+const CRV_P521: i128 = 3;
+const CRV_ED25519: i128 = 6;
+const CRV_ED448: i128 = 7;
+/// The key operations the registry assigns (RFC 9052 Table 5): 1 (sign) to 10 (MAC verify).
+const KEY_OPS_ASSIGNED: std::ops::RangeInclusive<i64> = 1..=10;
+
+/// A COSE label: an integer or a text string (RFC 9052 §1.4, `label = int / tstr`).
+#[derive(PartialEq)]
+enum CoseLabel<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+impl<'a> CoseLabel<'a> {
+    fn of(value: &cbor::Value<'a>) -> Option<Self> {
+        value
+            .as_i64()
+            .map(Self::Int)
+            .or_else(|| value.as_text().map(Self::Text))
+    }
+}
+
+/// Checks a decoded COSE_Key map against RFC 9052 §7 and returns its integer key type:
+///
+/// ```cddl
+/// COSE_Key = {
+///     1 => tstr / int,          ; kty
+///     ? 2 => bstr,              ; kid
+///     ? 3 => tstr / int,        ; alg
+///     ? 4 => [+ (tstr / int) ], ; key_ops
+///     ? 5 => bstr,              ; Base IV
+///     * label => values
+/// }
+/// ```
+///
+/// * every label is an integer in the `i64` range or a text string, and no label occurs twice
+///   (compared by value, so that `1` and a longer encoding of `1` are the same label: RFC 9052
+///   §14);
+/// * `kty` is present and is a registered integer key type (a text key type is reported as
+///   malformed, since WebAuthn keys use integers);
+/// * `kid` and Base IV are non-empty byte strings; `key_ops` is a non-empty array of distinct
+///   registered integer operations or text strings;
+/// * no tag and no simple value other than `true`, `false`, `null` and `undefined` occurs
+///   anywhere in the key: none has a meaning in a COSE_Key.
+///
+/// The map itself has already been checked by the bounded reader for depth, size, trailing
+/// bytes and byte-identical duplicate keys.
+fn check_cose_key_structure(entries: &[(cbor::Value<'_>, cbor::Value<'_>)]) -> Result<i64, String> {
+    let mut labels: Vec<CoseLabel<'_>> = Vec::with_capacity(entries.len());
+    let mut kty = None;
+    for (key, value) in entries {
+        let label = CoseLabel::of(key).ok_or_else(|| {
+            format!(
+                "a label is a {}, not an integer in range or a text string",
+                key.kind()
+            )
+        })?;
+        if labels.contains(&label) {
+            return Err("a label occurs twice".into());
+        }
+        check_no_tags_or_simple_values(value)?;
+        match label {
+            CoseLabel::Int(1) => match value {
+                cbor::Value::Text(_) => {
+                    return Err("the key type (1) must be an integer".into());
+                }
+                _ => match value.as_i64() {
+                    Some(t) if (1..=KTY_MAX_ASSIGNED).contains(&t) => kty = Some(t),
+                    Some(0) => return Err("the key type (1) is the reserved value 0".into()),
+                    Some(t) => return Err(format!("the key type (1) {t} is not registered")),
+                    None => {
+                        return Err(format!(
+                            "the key type (1) is a {}, not an integer",
+                            value.kind()
+                        ));
+                    }
+                },
+            },
+            CoseLabel::Int(2) => non_empty_bytes(value, "kid (2)")?,
+            CoseLabel::Int(3) if value.as_i64().is_none() && value.as_text().is_none() => {
+                return Err("the `alg` parameter (3) is not an integer".into());
+            }
+            CoseLabel::Int(4) => check_key_ops(value)?,
+            CoseLabel::Int(5) => non_empty_bytes(value, "Base IV (5)")?,
+            _ => {}
+        }
+        labels.push(label);
+    }
+    kty.ok_or_else(|| "the key type (1) is missing".into())
+}
+
+fn non_empty_bytes(value: &cbor::Value<'_>, name: &str) -> Result<(), String> {
+    match value.as_bytes() {
+        Some(b) if !b.is_empty() => Ok(()),
+        _ => Err(format!("{name} must be a non-empty byte string")),
+    }
+}
+
+fn check_key_ops(value: &cbor::Value<'_>) -> Result<(), String> {
+    let ops = value
+        .as_array()
+        .filter(|ops| !ops.is_empty())
+        .ok_or("key_ops (4) must be a non-empty array")?;
+    let mut seen: Vec<CoseLabel<'_>> = Vec::with_capacity(ops.len());
+    for op in ops {
+        let op = match CoseLabel::of(op) {
+            Some(CoseLabel::Int(n)) if !KEY_OPS_ASSIGNED.contains(&n) => {
+                return Err(format!("key_ops (4) holds the unregistered operation {n}"));
+            }
+            Some(op) => op,
+            None => return Err("key_ops (4) holds an item that is not an integer or text".into()),
+        };
+        if seen.contains(&op) {
+            return Err("key_ops (4) holds an operation twice".into());
+        }
+        seen.push(op);
+    }
+    Ok(())
+}
+
+fn check_no_tags_or_simple_values(value: &cbor::Value<'_>) -> Result<(), String> {
+    match value {
+        cbor::Value::Tag(..) => Err("a parameter holds a tagged item".into()),
+        cbor::Value::Simple(_) => Err("a parameter holds an unassigned simple value".into()),
+        cbor::Value::Array(items) => items.iter().try_for_each(check_no_tags_or_simple_values),
+        cbor::Value::Map(entries) => entries.iter().try_for_each(|(k, v)| {
+            check_no_tags_or_simple_values(k)?;
+            check_no_tags_or_simple_values(v)
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -481,6 +610,124 @@ mod tests {
             CredentialPublicKey::from_cose(&ed448).unwrap_err().code(),
             "malformed_authenticator_data"
         );
+    }
+
+    /// One CBOR item for the differential test below, encoded by hand so that non-minimal
+    /// lengths, tags and simple values can be produced.
+    #[derive(Debug, Clone)]
+    enum Item {
+        /// An integer with its header's additional information forced to a longer form.
+        Int(i64, bool),
+        Bytes(Vec<u8>),
+        Text(String),
+        Array(Vec<Self>),
+        Tag(u64, Box<Self>),
+        Simple(u8),
+        Bool(bool),
+    }
+
+    fn encode(item: &Item, out: &mut Vec<u8>) {
+        let head = |major: u8, n: u64, long: bool, out: &mut Vec<u8>| {
+            if n < 24 && !long {
+                out.push((major << 5) | u8::try_from(n).unwrap());
+            } else if n < 256 {
+                out.extend_from_slice(&[(major << 5) | 24, u8::try_from(n).unwrap()]);
+            } else {
+                out.push((major << 5) | 27);
+                out.extend_from_slice(&n.to_be_bytes());
+            }
+        };
+        match item {
+            Item::Int(n, long) => match u64::try_from(*n) {
+                Ok(u) => head(0, u, *long, out),
+                Err(_) => head(1, u64::try_from(-1 - i128::from(*n)).unwrap(), *long, out),
+            },
+            Item::Bytes(b) => {
+                head(2, u64::try_from(b.len()).unwrap(), false, out);
+                out.extend_from_slice(b);
+            }
+            Item::Text(t) => {
+                head(3, u64::try_from(t.len()).unwrap(), false, out);
+                out.extend_from_slice(t.as_bytes());
+            }
+            Item::Array(items) => {
+                head(4, u64::try_from(items.len()).unwrap(), false, out);
+                items.iter().for_each(|i| encode(i, out));
+            }
+            Item::Tag(tag, inner) => {
+                head(6, *tag, false, out);
+                encode(inner, out);
+            }
+            Item::Simple(v) => out.push(0xe0 | v),
+            Item::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
+        }
+    }
+
+    fn item() -> impl proptest::strategy::Strategy<Value = Item> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            ((-5i64..12), any::<bool>()).prop_map(|(n, l)| Item::Int(n, l)),
+            Just(Item::Int(i64::MIN, false)),
+            Just(Item::Int(-65537, false)),
+            proptest::collection::vec(any::<u8>(), 0..3).prop_map(Item::Bytes),
+            "[a-c]{0,2}".prop_map(Item::Text),
+            (0u8..20).prop_map(Item::Simple),
+            any::<bool>().prop_map(Item::Bool),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Item::Array),
+                ((0u64..4), inner).prop_map(|(t, i)| Item::Tag(t, Box::new(i))),
+            ]
+        })
+    }
+
+    /// Mostly labels a COSE_Key may have (short or long encodings), sometimes any item.
+    fn label() -> impl proptest::strategy::Strategy<Value = Item> {
+        use proptest::prelude::*;
+        prop_oneof![
+            8 => ((-4i64..8), any::<bool>()).prop_map(|(n, l)| Item::Int(n, l)),
+            1 => "[a-b]{1}".prop_map(Item::Text),
+            1 => item(),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Whatever `coset` (which decoded credential keys before) refuses, `from_cose`
+        /// refuses too: the W3C ES256 key with its entries shuffled and extra entries,
+        /// labels and values of every kind added or substituted.
+        #[test]
+        fn at_least_as_strict_as_coset(
+            extra in proptest::collection::vec((label(), item()), 0..3),
+            replace in proptest::option::of((0usize..5, item())),
+            order in proptest::sample::subsequence(vec![0usize, 1, 2, 3, 4], 4..=5),
+        ) {
+            let x = base64url::decode("r--hb5fKmy0j64bMtkCY0g25CFYGLrJJwzqbZy8m32E").unwrap();
+            let y = base64url::decode("kwpWuHovymYzSwNFir-HlxfBLMaO1zKQry4mZHlrkiA").unwrap();
+            let mut entries = [
+                (Item::Int(1, false), Item::Int(2, false)),
+                (Item::Int(3, false), Item::Int(-7, false)),
+                (Item::Int(-1, false), Item::Int(1, false)),
+                (Item::Int(-2, false), Item::Bytes(x)),
+                (Item::Int(-3, false), Item::Bytes(y)),
+            ];
+            if let Some((i, value)) = replace {
+                entries[i].1 = value;
+            }
+            let mut chosen: Vec<_> = order.iter().map(|&i| entries[i].clone()).collect();
+            chosen.extend(extra);
+            let mut bytes = vec![0xa0 | u8::try_from(chosen.len()).unwrap()];
+            for (k, v) in &chosen {
+                encode(k, &mut bytes);
+                encode(v, &mut bytes);
+            }
+            use coset::CborSerializable as _;
+            let ours = CredentialPublicKey::from_cose(&bytes);
+            if coset::CoseKey::from_slice(&bytes).is_err() {
+                proptest::prop_assert!(ours.is_err(), "coset refuses but from_cose accepts {bytes:02x?}");
+            }
+        }
     }
 
     proptest::proptest! {

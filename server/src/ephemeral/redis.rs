@@ -189,6 +189,18 @@ impl Ephemeral for RedisEphemeral {
             .await
     }
 
+    async fn get_many(&self, keys: &[&str]) -> EphemeralResult<Vec<Option<Vec<u8>>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cmd = redis::cmd("MGET");
+        for key in keys {
+            cmd.arg(prefixed(key));
+        }
+        self.run(|mut conn| async move { cmd.query_async(&mut conn).await })
+            .await
+    }
+
     async fn delete(&self, key: &str) -> EphemeralResult<()> {
         let mut cmd = redis::cmd("DEL");
         cmd.arg(prefixed(key));

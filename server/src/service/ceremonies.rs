@@ -577,11 +577,7 @@ impl CeremonyService {
         let (json, state) = match request.username.as_deref() {
             Some(name) if mediation != Mediation::Conditional => {
                 check_name("username", name, MAX_NAME_CHARS)?;
-                let user = self.store.user_by_name(name).await?;
-                let credentials = match &user {
-                    Some(user) => self.store.credentials_of(user.id).await?,
-                    None => Vec::new(),
-                };
+                let credentials = self.store.credentials_of_name(name).await?;
                 if credentials.is_empty() {
                     // A name that cannot sign in: probing or spraying counts it against the
                     // address (names that sign in do not, so that many people behind one
@@ -592,7 +588,7 @@ impl CeremonyService {
                     self.rp
                         .start_authentication_for_unknown_user(name, options, now, &self.rng)?
                 } else {
-                    options.user = user.map(|u| u.handle);
+                    options.user = credentials.first().map(|c| c.record.user_handle.clone());
                     options.allow_credentials = credentials
                         .iter()
                         .map(|c| {
@@ -634,7 +630,9 @@ impl CeremonyService {
         let pending: PendingAuthentication =
             serde_json::from_slice(&bytes).map_err(|_| ApiError::ceremony_unknown())?;
         let now = now_secs();
-        let Some(mut stored) = self.store.credential(&response.id).await? else {
+        // The credential, its owner and what the risk engine wants to know about them: one
+        // read.
+        let Some(subject) = self.store.sign_in_subject(&response.id).await? else {
             self.risk.count_failure(context.ip, None).await;
             self.metrics
                 .ceremony("authentication", "credential_unknown");
@@ -643,10 +641,16 @@ impl CeremonyService {
                 "this passkey is not registered here (it may have been deleted)",
             ));
         };
+        let mut stored = subject.credential.clone();
         let user_id = stored.user_id;
         let failures_key = format!("fail:user:{user_id}");
         let lock_key = format!("lock:user:{user_id}");
-        if self.ephemeral.get(&lock_key).await?.is_some() {
+        // The account's lock and the failure counters the risk engine reads, together.
+        let (counters, lock) = self
+            .risk
+            .failure_counters_and(context.ip, Some(user_id), &[&lock_key])
+            .await?;
+        if lock.first().is_some_and(Option::is_some) {
             self.metrics.ceremony("authentication", "rate_limited");
             return Err(ApiError::coded(
                 "rate_limited",
@@ -692,13 +696,9 @@ impl CeremonyService {
             }
         };
         let mut events = self.authentication_events(&verified, &stored, &context, now);
-        let user = self.store.user(user_id).await?.ok_or_else(|| {
-            ApiError::coded("credential_unknown", "this passkey's account was deleted")
-        })?;
-        let credentials = self.store.credentials_of(user_id).await?;
         let mut facts = self
             .risk
-            .base_facts(DecisionPoint::Login, &context, Some((&user, &credentials)))
+            .sign_in_facts(&context, &subject, counters)
             .await?;
         facts.credential = Some(CredentialFacts {
             aaguid: Some(stored.record.aaguid.to_string()),
@@ -716,8 +716,11 @@ impl CeremonyService {
             }),
             created_at: Some(stored.created_at),
         });
-        let decided = self.risk.decide(&facts, Some(user_id)).await?;
+        // The decision is stored with the sign-in it allows, in one transaction; a denial
+        // is stored on its own.
+        let (decided, decision_record) = self.risk.decide_unrecorded(&facts, Some(user_id));
         if decided.decision.action == Action::Deny {
+            self.store.record_decision(&decision_record).await?;
             self.metrics.ceremony("authentication", "risk_denied");
             events.retain(|e| e.kind != "signin.succeeded");
             events.push(event(
@@ -763,6 +766,7 @@ impl CeremonyService {
                     facts.geo.as_ref(),
                     now,
                 )),
+                decision: Some(decision_record),
                 events,
             })
             .await?;
@@ -941,6 +945,7 @@ impl CeremonyService {
                 credential: stored.clone(),
                 session: None,
                 login: None,
+                decision: None,
                 events,
             })
             .await?;

@@ -19,10 +19,12 @@ use uuid::Uuid;
 
 use crate::app::now_secs;
 use crate::auth::ClientContext;
-use crate::ephemeral::Ephemeral;
+use crate::ephemeral::{Ephemeral, EphemeralResult};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use crate::store::{DecisionRecord, LoginRecord, NewEvent, Store, StoredCredential, User};
+use crate::store::{
+    DecisionRecord, LoginRecord, NewEvent, SignInSubject, Store, StoredCredential, User,
+};
 
 /// How long a failed sign-in counts against its account.
 const USER_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -221,17 +223,61 @@ impl RiskService {
 
     /// The sign-in failure counters for an address and, when known, an account.
     pub async fn failure_counters(&self, ip: IpAddr, user_id: Option<Uuid>) -> Counters {
-        let network = anshin_risk::signals::network_of(ip);
-        Counters {
-            user_failures_15m: match user_id {
-                Some(id) => self.counter(&format!("fail:user:{id}")).await,
-                None => None,
-            },
-            ip_failures_10m: self.counter(&format!("fail:ip:{ip}")).await,
-            network_failures_10m: self.counter(&format!("fail:net:{network}")).await,
-            ip_distinct_users_10m: self.counter(&format!("ipusers:{ip}")).await,
-            ..Counters::default()
+        match self.failure_counters_and(ip, user_id, &[]).await {
+            Ok((counters, _)) => counters,
+            Err(e) => {
+                tracing::warn!(error = %e, "risk counters unavailable");
+                Counters::default()
+            }
         }
+    }
+
+    /// [`Self::failure_counters`], and the values of the `extra` keys, read in one call to the
+    /// ephemeral store (one round trip to Redis).
+    ///
+    /// # Errors
+    /// When the ephemeral store fails.
+    pub async fn failure_counters_and(
+        &self,
+        ip: IpAddr,
+        user_id: Option<Uuid>,
+        extra: &[&str],
+    ) -> EphemeralResult<(Counters, Vec<Option<Vec<u8>>>)> {
+        let network = anshin_risk::signals::network_of(ip);
+        let counter_keys = [
+            format!("fail:ip:{ip}"),
+            format!("fail:net:{network}"),
+            format!("ipusers:{ip}"),
+            user_id
+                .map(|id| format!("fail:user:{id}"))
+                .unwrap_or_default(),
+        ];
+        let counted = if user_id.is_some() { 4 } else { 3 };
+        let mut keys: Vec<&str> = counter_keys
+            .iter()
+            .take(counted)
+            .map(String::as_str)
+            .collect();
+        keys.extend_from_slice(extra);
+        let mut values = self.ephemeral.get_many(&keys).await?;
+        let extras = values.split_off(counted);
+        let count = |value: Option<&Option<Vec<u8>>>| match value {
+            Some(Some(bytes)) => std::str::from_utf8(bytes).ok()?.trim().parse().ok(),
+            Some(None) => Some(0),
+            None => None,
+        };
+        let counters = Counters {
+            ip_failures_10m: count(values.first()),
+            network_failures_10m: count(values.get(1)),
+            ip_distinct_users_10m: count(values.get(2)),
+            user_failures_15m: if user_id.is_some() {
+                count(values.get(3))
+            } else {
+                None
+            },
+            ..Counters::default()
+        };
+        Ok((counters, extras))
     }
 
     /// Counts a failed sign-in against its address, network and account.
@@ -313,11 +359,63 @@ impl RiskService {
         Ok(facts)
     }
 
+    /// Facts for a sign-in with a passkey: [`Self::base_facts`] from what
+    /// [`Store::sign_in_subject`](crate::store::Store::sign_in_subject) read in one query,
+    /// with the failure counters the caller has already read.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn sign_in_facts(
+        &self,
+        context: &ClientContext,
+        subject: &SignInSubject,
+        counters: Counters,
+    ) -> Result<Facts, ApiError> {
+        let user = &subject.user;
+        let mut facts = Facts::new(DecisionPoint::Login, context.ip);
+        facts.request.user_agent.clone_from(&context.user_agent);
+        facts.request.device_id.clone_from(&context.device_id);
+        facts.geo = self.geo(context.ip);
+        facts.counters = counters;
+        facts.user = Some(UserFacts {
+            exists: true,
+            created_at: Some(user.created_at),
+            passkey_count: subject.passkey_count,
+            newest_credential_at: Some(subject.newest_credential_at),
+            has_phone: user.phone.is_some(),
+            recovery_by_sms_allowed: false,
+        });
+        facts.last_login = subject.last_login.clone().map(|l| LastLogin {
+            at: l.at,
+            latitude: l.latitude,
+            longitude: l.longitude,
+            country: l.country,
+            ip: l.ip.parse().ok(),
+        });
+        if let Some(device) = &context.device_id {
+            facts.request.known_device = Some(self.store.device_known(user.id, device).await?);
+        }
+        Ok(facts)
+    }
+
     /// Asks the engine and stores the decision with its facts.
     ///
     /// # Errors
     /// When the policy fails to evaluate (`internal_error`, logged) or the store fails.
     pub async fn decide(&self, facts: &Facts, user_id: Option<Uuid>) -> Result<Decided, ApiError> {
+        let (decided, record) = self.decide_unrecorded(facts, user_id);
+        self.store.record_decision(&record).await?;
+        Ok(decided)
+    }
+
+    /// Asks the engine and returns the decision with the record to store, for a caller that
+    /// stores it in a transaction of its own (a sign-in writes it with the session).
+    #[must_use]
+    pub fn decide_unrecorded(
+        &self,
+        facts: &Facts,
+        user_id: Option<Uuid>,
+    ) -> (Decided, DecisionRecord) {
         let now = now_secs();
         let decision = match anshin_risk::evaluate(&self.policy, facts, now) {
             Ok(decision) => decision,
@@ -344,8 +442,7 @@ impl RiskService {
             policy_version: decision.policy_version.clone(),
             created_at: now,
         };
-        self.store.record_decision(&record).await?;
-        Ok(Decided { id, decision })
+        (Decided { id, decision }, record)
     }
 
     /// The decision when the policy cannot be evaluated: a sign-in or an action steps up, an

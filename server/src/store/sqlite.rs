@@ -618,13 +618,22 @@ macro_rules! sqlx_store_impl {
             Ok(())
         }
 
-        macro_rules! credential_select {
+        macro_rules! credential_columns {
             () => {
-                "SELECT c.id, c.user_id, u.handle, c.public_key, c.sign_count, \
+                "c.id, c.user_id, u.handle, c.public_key, c.sign_count, \
                  c.uv_initialized, c.transports, c.backup_eligible, c.backup_state, c.aaguid, \
                  c.attestation_format, c.discoverable, c.nickname, c.authenticator_name, \
-                 c.attestation_type, c.attestation_trusted, c.created_at, c.last_used_at \
-                 FROM credentials c JOIN users u ON u.id = c.user_id"
+                 c.attestation_type, c.attestation_trusted, c.created_at, c.last_used_at"
+            };
+        }
+
+        macro_rules! credential_select {
+            () => {
+                concat!(
+                    "SELECT ",
+                    credential_columns!(),
+                    " FROM credentials c JOIN users u ON u.id = c.user_id"
+                )
             };
         }
 
@@ -828,42 +837,255 @@ macro_rules! sqlx_store_impl {
             }
 
             #[tracing::instrument(skip_all, fields(db = $backend))]
+            async fn credentials_of_name(
+                &self,
+                name: &str,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::StoredCredential>> {
+                sqlx::query(concat!(
+                    credential_select!(),
+                    " WHERE u.name = $1 ORDER BY c.created_at, c.id"
+                ))
+                .bind(name)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_sqlx)?
+                .iter()
+                .map(credential_from_row)
+                .collect()
+            }
+
+            #[tracing::instrument(skip_all, fields(db = $backend))]
+            async fn sign_in_subject(
+                &self,
+                id: &webauthn_core::CredentialId,
+            ) -> $crate::store::StoreResult<Option<$crate::store::SignInSubject>> {
+                // The credential row (with its owner's columns), the owner's passkey count
+                // and newest registration, and the owner's latest sign-in (the same order as
+                // `last_login`), in one statement.
+                let Some(row) = sqlx::query(concat!(
+                    "SELECT ",
+                    credential_columns!(),
+                    ", u.name AS user_name, u.display_name AS user_display_name, \
+                     u.phone AS user_phone, u.created_at AS user_created_at, \
+                     (SELECT COUNT(*) FROM credentials c2 WHERE c2.user_id = c.user_id) \
+                     AS passkey_count, \
+                     (SELECT MAX(c2.created_at) FROM credentials c2 \
+                     WHERE c2.user_id = c.user_id) AS newest_credential_at, \
+                     l.at AS login_at, l.method AS login_method, l.ip AS login_ip, \
+                     l.country AS login_country, l.city AS login_city, \
+                     l.latitude AS login_latitude, l.longitude AS login_longitude, \
+                     l.device_id AS login_device_id \
+                     FROM credentials c JOIN users u ON u.id = c.user_id \
+                     LEFT JOIN logins l ON l.id = (SELECT l2.id FROM logins l2 \
+                     WHERE l2.user_id = c.user_id ORDER BY l2.at DESC, l2.id DESC LIMIT 1) \
+                     WHERE c.id = $1"
+                ))
+                .bind(id.as_bytes())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_sqlx)?
+                else {
+                    return Ok(None);
+                };
+                let credential = credential_from_row(&row)?;
+                let user = $crate::store::sqlite::shared::UserRow {
+                    id: credential.user_id,
+                    handle: col(&row, "handle")?,
+                    name: col(&row, "user_name")?,
+                    display_name: col(&row, "user_display_name")?,
+                    phone: col(&row, "user_phone")?,
+                    created_at: col(&row, "user_created_at")?,
+                }
+                .decode()?;
+                let passkey_count: i64 = col(&row, "passkey_count")?;
+                let newest_credential_at: Option<i64> = col(&row, "newest_credential_at")?;
+                let login_at: Option<i64> = col(&row, "login_at")?;
+                let last_login = match login_at {
+                    Some(at) => Some($crate::store::LoginRecord {
+                        user_id: credential.user_id,
+                        at,
+                        method: col(&row, "login_method")?,
+                        ip: col(&row, "login_ip")?,
+                        country: col(&row, "login_country")?,
+                        city: col(&row, "login_city")?,
+                        latitude: col(&row, "login_latitude")?,
+                        longitude: col(&row, "login_longitude")?,
+                        device_id: col(&row, "login_device_id")?,
+                    }),
+                    None => None,
+                };
+                Ok(Some($crate::store::SignInSubject {
+                    passkey_count: u32::try_from(passkey_count).unwrap_or(u32::MAX),
+                    newest_credential_at: newest_credential_at.unwrap_or(credential.created_at),
+                    credential,
+                    user,
+                    last_login,
+                }))
+            }
+
+            #[tracing::instrument(skip_all, fields(db = $backend))]
             async fn authenticated(
                 &self,
                 write: &$crate::store::AuthenticationWrite,
             ) -> $crate::store::StoreResult<()> {
-                let _writing = self.writer().await;
+                // The whole write goes to the database at once, as every statement costs a
+                // round trip (to SQLite's worker thread or PostgreSQL's socket): PostgreSQL
+                // gets one statement whose inserts are data-modifying CTEs, SQLite one batch
+                // of statements in a transaction. The inserts happen only if the credential
+                // is still there: when it is not, nothing is written.
+                let postgres = $backend == "postgres";
+                let guard = if postgres {
+                    " WHERE EXISTS (SELECT 1 FROM updated)"
+                } else {
+                    " WHERE EXISTS (SELECT 1 FROM credentials WHERE id = $1 AND user_id = $2)"
+                };
+                let mut next = 7;
+                let mut params = |count: usize| {
+                    let list: Vec<String> =
+                        (next + 1..=next + count).map(|i| format!("${i}")).collect();
+                    next += count;
+                    list.join(", ")
+                };
+                let mut inserts = Vec::new();
+                if write.session.is_some() {
+                    inserts.push(format!(
+                        "INSERT INTO sessions (id, user_id, credential_id, acr, amr, auth_time, \
+                         created_at, expires_at, revoked_at, acr_levels) SELECT {}{guard}",
+                        params(10)
+                    ));
+                }
+                if write.login.is_some() {
+                    inserts.push(format!(
+                        "INSERT INTO logins (user_id, at, method, ip, country, city, latitude, \
+                         longitude, device_id) SELECT {}{guard}",
+                        params(9)
+                    ));
+                }
+                if write.decision.is_some() {
+                    inserts.push(format!(
+                        "INSERT INTO risk_decisions (id, point, user_id, action, level, \
+                         decision, facts, policy_version, created_at) SELECT {}{guard}",
+                        params(9)
+                    ));
+                }
+                for _ in &write.events {
+                    inserts.push(format!(
+                        "INSERT INTO security_events (kind, user_id, credential_id, data, \
+                         created_at) SELECT {}{guard}",
+                        params(5)
+                    ));
+                }
+                let update = "UPDATE credentials SET sign_count = $3, uv_initialized = $4, \
+                              backup_eligible = $5, backup_state = $6, last_used_at = $7 \
+                              WHERE id = $1 AND user_id = $2";
+                let sql = if postgres {
+                    let ctes: String = inserts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, insert)| format!(", w{i} AS ({insert})"))
+                        .collect();
+                    format!(
+                        "WITH updated AS ({update} RETURNING 1){ctes} \
+                         SELECT COUNT(*) AS updated FROM updated"
+                    )
+                } else {
+                    std::iter::once(update.to_owned())
+                        .chain(inserts)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+
                 let credential = &write.credential;
                 let record = &credential.record;
-                let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
-                let updated = sqlx::query(
-                    "UPDATE credentials SET sign_count = $3, uv_initialized = $4, \
-                     backup_eligible = $5, backup_state = $6, last_used_at = $7 \
-                     WHERE id = $1 AND user_id = $2",
-                )
-                .bind(record.id.as_bytes())
-                .bind(uuid_arg(credential.user_id))
-                .bind(i64::from(record.sign_count))
-                .bind(record.uv_initialized)
-                .bind(record.backup_eligible)
-                .bind(record.backup_state)
-                .bind(credential.last_used_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_sqlx)?
-                .rows_affected();
-                if updated == 0 {
-                    // Deleted (or moved) since the ceremony started: the sign-in must fail.
-                    return Err($crate::store::StoreError::NotFound("credential"));
-                }
+                // Built from the fixed fragments above and parameter numbers only.
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(record.id.as_bytes())
+                    .bind(uuid_arg(credential.user_id))
+                    .bind(i64::from(record.sign_count))
+                    .bind(record.uv_initialized)
+                    .bind(record.backup_eligible)
+                    .bind(record.backup_state)
+                    .bind(credential.last_used_at);
                 if let Some(session) = &write.session {
-                    insert_session(&mut tx, session).await?;
+                    query = query
+                        .bind(&session.id)
+                        .bind(uuid_arg(session.user_id))
+                        .bind(
+                            session
+                                .credential_id
+                                .as_ref()
+                                .map(webauthn_core::CredentialId::as_bytes),
+                        )
+                        .bind(&session.acr)
+                        .bind(to_json(&session.amr)?)
+                        .bind(session.auth_time)
+                        .bind(session.created_at)
+                        .bind(session.expires_at)
+                        .bind(session.revoked_at)
+                        .bind(to_json(&session.levels)?);
                 }
                 if let Some(login) = &write.login {
-                    insert_login(&mut tx, login).await?;
+                    query = query
+                        .bind(uuid_arg(login.user_id))
+                        .bind(login.at)
+                        .bind(&login.method)
+                        .bind(&login.ip)
+                        .bind(&login.country)
+                        .bind(&login.city)
+                        .bind(login.latitude)
+                        .bind(login.longitude)
+                        .bind(&login.device_id);
                 }
-                insert_events(&mut tx, &write.events).await?;
-                tx.commit().await.map_err(map_sqlx)
+                if let Some(decision) = &write.decision {
+                    query = query
+                        .bind(&decision.id)
+                        .bind(&decision.point)
+                        .bind(decision.user_id.map(uuid_arg))
+                        .bind(&decision.action)
+                        .bind(&decision.level)
+                        .bind(to_json(&decision.decision)?)
+                        .bind(to_json(&decision.facts)?)
+                        .bind(&decision.policy_version)
+                        .bind(decision.created_at);
+                }
+                for event in &write.events {
+                    query = query
+                        .bind(&event.kind)
+                        .bind(event.user_id.map(uuid_arg))
+                        .bind(
+                            event
+                                .credential_id
+                                .as_ref()
+                                .map(webauthn_core::CredentialId::as_bytes),
+                        )
+                        .bind(to_json(&event.data)?)
+                        .bind(event.created_at);
+                }
+
+                let _writing = self.writer().await;
+                let updated = if postgres {
+                    // One statement: atomic without an explicit transaction.
+                    let row = query.fetch_one(&self.pool).await.map_err(map_sqlx)?;
+                    let updated: i64 = col(&row, "updated")?;
+                    updated > 0
+                } else {
+                    let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
+                    let changes = query
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_sqlx)?
+                        .rows_affected();
+                    if changes > 0 {
+                        tx.commit().await.map_err(map_sqlx)?;
+                    }
+                    changes > 0
+                };
+                if updated {
+                    Ok(())
+                } else {
+                    // Deleted (or moved) since the ceremony started: the sign-in must fail.
+                    Err($crate::store::StoreError::NotFound("credential"))
+                }
             }
 
             #[tracing::instrument(skip_all, fields(db = $backend))]

@@ -91,6 +91,7 @@ contract! {
     incr_counts_in_a_fixed_window => memory_incr_counts_in_a_fixed_window, redis_incr_counts_in_a_fixed_window;
     keys_are_independent => memory_keys_are_independent, redis_keys_are_independent;
     ping_answers => memory_ping_answers, redis_ping_answers;
+    get_many_reads_in_order => memory_get_many_reads_in_order, redis_get_many_reads_in_order;
 }
 
 async fn round_trip(f: Fixture) {
@@ -113,6 +114,35 @@ async fn round_trip(f: Fixture) {
     assert_eq!(s.get(&empty).await.unwrap(), Some(Vec::new()));
     assert_eq!(s.take(&empty).await.unwrap(), Some(Vec::new()));
     assert_eq!(s.take(&empty).await.unwrap(), None);
+}
+
+async fn get_many_reads_in_order(f: Fixture) {
+    let s = &f.store;
+    let (a, b, c) = (f.key("a"), f.key("b"), f.key("c"));
+    assert_eq!(
+        s.get_many(&[]).await.unwrap(),
+        Vec::<Option<Vec<u8>>>::new()
+    );
+    s.put(&a, b"1", LONG).await.unwrap();
+    s.incr(&c, LONG).await.unwrap();
+    s.incr(&c, LONG).await.unwrap();
+    assert_eq!(
+        s.get_many(&[&c, &b, &a, &c]).await.unwrap(),
+        [
+            Some(b"2".to_vec()),
+            None,
+            Some(b"1".to_vec()),
+            Some(b"2".to_vec())
+        ]
+    );
+    // Reading does not consume, and an expired value is absent.
+    s.put(&b, b"", Duration::from_millis(50)).await.unwrap();
+    assert_eq!(s.get(&a).await.unwrap(), Some(b"1".to_vec()));
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_eq!(
+        s.get_many(&[&a, &b]).await.unwrap(),
+        [Some(b"1".to_vec()), None]
+    );
 }
 
 async fn take_is_once(f: Fixture) {

@@ -11,7 +11,7 @@ use anshin_server::store::sqlite::SqliteStore;
 use anshin_server::store::{
     ApiKeyRecord, AuthenticationWrite, BlockedStats, DecisionRecord, EventQuery, LoginRecord,
     NewEvent, PrefixStats, RegistrationWrite, SecurityEvent, SigningKey, SmsRecord, SmsSignIn,
-    Store, StoreError, User, UserPatch,
+    Store, StoreError, StoredCredential, User, UserPatch,
 };
 use uuid::Uuid;
 use webauthn_core::CredentialId;
@@ -104,6 +104,14 @@ contract! {
            postgres_all_sessions_of_a_user_can_be_revoked;
     series_counts_per_bucket
         => sqlite_series_counts_per_bucket, postgres_series_counts_per_bucket;
+    credentials_of_name_by_user_name
+        => sqlite_credentials_of_name_by_user_name, postgres_credentials_of_name_by_user_name;
+    sign_in_subject_reads_credential_owner_and_history
+        => sqlite_sign_in_subject_reads_credential_owner_and_history,
+           postgres_sign_in_subject_reads_credential_owner_and_history;
+    authenticated_stores_the_decision_with_the_sign_in
+        => sqlite_authenticated_stores_the_decision_with_the_sign_in,
+           postgres_authenticated_stores_the_decision_with_the_sign_in;
 }
 
 async fn all_sessions_of_a_user_can_be_revoked(store: Arc<dyn Store>) {
@@ -232,6 +240,7 @@ async fn logins_give_the_last_location_and_known_devices(store: Arc<dyn Store>) 
         credential.last_used_at = Some(at);
         store
             .authenticated(&AuthenticationWrite {
+                decision: None,
                 login: Some(login(&user, at, device, city)),
                 credential: credential.clone(),
                 session: None,
@@ -793,6 +802,169 @@ async fn credentials_of_oldest_first(store: Arc<dyn Store>) {
     );
 }
 
+async fn register_all(store: &dyn Store, credentials: &[&StoredCredential]) {
+    for credential in credentials {
+        store
+            .register(&RegistrationWrite {
+                nudge_session: None,
+                login: None,
+                new_user: None,
+                credential: (*credential).clone(),
+                session: None,
+                events: Vec::new(),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+async fn credentials_of_name_by_user_name(store: Arc<dyn Store>) {
+    let alice = test_user("alice", 1);
+    let bob = test_user("bob", 1);
+    let carol = test_user("carol", 1);
+    for user in [&alice, &bob, &carol] {
+        store.create_user(user, &[]).await.unwrap();
+    }
+    let c30 = test_credential(&alice, &[30; 16], 30);
+    let c10 = test_credential(&alice, &[10; 16], 10);
+    let theirs = test_credential(&bob, &[15; 16], 15);
+    register_all(store.as_ref(), &[&c30, &theirs, &c10]).await;
+    assert_eq!(
+        store.credentials_of_name("alice").await.unwrap(),
+        vec![c10, c30]
+    );
+    assert_eq!(
+        store.credentials_of_name("bob").await.unwrap(),
+        vec![theirs]
+    );
+    // A user without credentials, and no user at all, look the same.
+    assert!(store.credentials_of_name("carol").await.unwrap().is_empty());
+    assert!(store.credentials_of_name("dave").await.unwrap().is_empty());
+    // Names are matched exactly.
+    assert!(store.credentials_of_name("Alice").await.unwrap().is_empty());
+}
+
+async fn sign_in_subject_reads_credential_owner_and_history(store: Arc<dyn Store>) {
+    let mut alice = test_user("alice", 5);
+    alice.phone = Some("+15555550100".to_owned());
+    let bob = test_user("bob", 6);
+    store.create_user(&alice, &[]).await.unwrap();
+    store.create_user(&bob, &[]).await.unwrap();
+    let old = test_credential(&alice, &[1; 16], 10);
+    let new = test_credential(&alice, &[2; 16], 40);
+    let theirs = test_credential(&bob, &[3; 16], 50);
+    register_all(store.as_ref(), &[&new, &old, &theirs]).await;
+    assert_eq!(
+        store
+            .sign_in_subject(&CredentialId::new(vec![9; 16]))
+            .await
+            .unwrap(),
+        None
+    );
+    let subject = store
+        .sign_in_subject(&old.record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(subject.credential, old);
+    assert_eq!(subject.user, alice);
+    assert_eq!(
+        (subject.passkey_count, subject.newest_credential_at),
+        (2, 40)
+    );
+    assert_eq!(subject.last_login, None);
+    // The latest sign-in is the one `last_login` gives (latest time, then latest written).
+    for (at, city) in [(300, "Paris"), (100, "London"), (300, "Berlin")] {
+        store
+            .authenticated(&AuthenticationWrite {
+                decision: None,
+                login: Some(login(&alice, at, None, Some(city))),
+                credential: old.clone(),
+                session: None,
+                events: vec![],
+            })
+            .await
+            .unwrap();
+    }
+    let subject = store
+        .sign_in_subject(&new.record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(subject.credential, new);
+    assert_eq!(
+        subject.last_login,
+        Some(login(&alice, 300, None, Some("Berlin")))
+    );
+    assert_eq!(
+        subject.last_login,
+        store.last_login(alice.id).await.unwrap()
+    );
+    let subject = store
+        .sign_in_subject(&theirs.record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(subject.user, bob);
+    assert_eq!(
+        (subject.passkey_count, subject.newest_credential_at),
+        (1, 50)
+    );
+    assert_eq!(subject.last_login, None);
+}
+
+async fn authenticated_stores_the_decision_with_the_sign_in(store: Arc<dyn Store>) {
+    let write = registration("alice", 1, 1_000);
+    let user = write.new_user.clone().unwrap();
+    store.register(&write).await.unwrap();
+    let decision = |id: &str| DecisionRecord {
+        id: id.to_owned(),
+        point: "login".to_owned(),
+        user_id: Some(user.id),
+        action: "allow".to_owned(),
+        level: "LOW".to_owned(),
+        decision: serde_json::json!({"reasons": []}),
+        facts: serde_json::json!({"point": "login"}),
+        policy_version: "test".to_owned(),
+        created_at: 1_001,
+    };
+    store
+        .authenticated(&AuthenticationWrite {
+            decision: Some(decision("d-1")),
+            login: Some(login(&user, 1_001, None, None)),
+            credential: write.credential.clone(),
+            session: None,
+            events: vec![],
+        })
+        .await
+        .unwrap();
+    // Stored: feedback finds it, names its user, and the id cannot be stored again.
+    assert_eq!(store.decision_user("d-1").await.unwrap(), Some(user.id));
+    assert!(
+        store
+            .record_feedback("d-1", "right", 1_002, &[])
+            .await
+            .unwrap()
+    );
+    let err = store.record_decision(&decision("d-1")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    // A decision whose id is taken fails the whole sign-in: no login, no session, no event.
+    let err = store
+        .authenticated(&AuthenticationWrite {
+            decision: Some(decision("d-1")),
+            login: Some(login(&user, 2_000, None, None)),
+            credential: write.credential.clone(),
+            session: Some(test_session("s-decided", &user, None)),
+            events: vec![test_event("signin.succeeded", Some(user.id), 2_000)],
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(store.last_login(user.id).await.unwrap().unwrap().at, 1_001);
+    assert_eq!(store.session("s-decided").await.unwrap(), None);
+    assert!(!kinds(&all_events(store.as_ref()).await).contains(&"signin.succeeded"));
+}
+
 async fn authenticated_updates_counter_flags_and_last_use(store: Arc<dyn Store>) {
     let write = registration("alice", 1, 1_000);
     let user = write.new_user.clone().unwrap();
@@ -824,6 +996,7 @@ async fn authenticated_updates_counter_flags_and_last_use(store: Arc<dyn Store>)
     let event = test_event("signin.succeeded", Some(user.id), 2_000);
     store
         .authenticated(&AuthenticationWrite {
+            decision: None,
             login: None,
             credential: tampered,
             session: Some(session.clone()),
@@ -845,6 +1018,7 @@ async fn authenticated_updates_counter_flags_and_last_use(store: Arc<dyn Store>)
     again.last_used_at = Some(3_000);
     store
         .authenticated(&AuthenticationWrite {
+            decision: None,
             login: None,
             credential: again,
             session: None,
@@ -868,6 +1042,7 @@ async fn authenticated_is_atomic(store: Arc<dyn Store>) {
     let first = test_session("sid-1", &user, Some(&write.credential.record.id));
     store
         .authenticated(&AuthenticationWrite {
+            decision: None,
             login: None,
             credential: write.credential.clone(),
             session: Some(first.clone()),
@@ -885,6 +1060,7 @@ async fn authenticated_is_atomic(store: Arc<dyn Store>) {
     clashing.acr = "other".to_owned();
     let err = store
         .authenticated(&AuthenticationWrite {
+            decision: None,
             login: None,
             credential: bumped,
             session: Some(clashing),
@@ -914,6 +1090,7 @@ async fn authenticated_with_deleted_credential_fails(store: Arc<dyn Store>) {
 
     let err = store
         .authenticated(&AuthenticationWrite {
+            decision: None,
             login: None,
             credential: write.credential.clone(),
             session: Some(test_session(
@@ -1366,6 +1543,7 @@ async fn concurrent_writes_all_succeed(store: Arc<dyn Store>) {
                 store.register(&write).await.unwrap();
                 store
                     .authenticated(&AuthenticationWrite {
+                        decision: None,
                         login: None,
                         credential: write.credential,
                         session: None,
@@ -1502,6 +1680,7 @@ async fn series_counts_per_bucket(store: Arc<dyn Store>) {
         credential.last_used_at = Some(at);
         store
             .authenticated(&AuthenticationWrite {
+                decision: None,
                 login: Some(login(&early, at, None, None)),
                 credential: credential.clone(),
                 session: None,
