@@ -105,6 +105,8 @@ macro_rules! sqlx_activity_impl {
                 session: &$crate::store::Session,
                 events: &[$crate::store::NewEvent],
             ) -> $crate::store::StoreResult<bool> {
+                // Queued behind the SQLite store's other writers (see `writer`).
+                let _writing = self.writer().await;
                 let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
                 let updated = sqlx::query(
                     "UPDATE sessions SET acr = $2, amr = $3, auth_time = $4, acr_levels = $5 \
@@ -132,6 +134,8 @@ macro_rules! sqlx_activity_impl {
                 &self,
                 record: &$crate::store::DecisionRecord,
             ) -> $crate::store::StoreResult<()> {
+                // Queued behind the SQLite store's other writers (see `writer`).
+                let _writing = self.writer().await;
                 sqlx::query(
                     "INSERT INTO risk_decisions (id, point, user_id, action, level, decision, \
                      facts, policy_version, created_at) \
@@ -160,6 +164,8 @@ macro_rules! sqlx_activity_impl {
                 now: i64,
                 events: &[$crate::store::NewEvent],
             ) -> $crate::store::StoreResult<bool> {
+                // Queued behind the SQLite store's other writers (see `writer`).
+                let _writing = self.writer().await;
                 let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
                 // A write first, so that SQLite takes the write lock at once.
                 let inserted = sqlx::query(
@@ -188,6 +194,8 @@ macro_rules! sqlx_activity_impl {
                 now: i64,
                 events: &[$crate::store::NewEvent],
             ) -> $crate::store::StoreResult<u64> {
+                // Queued behind the SQLite store's other writers (see `writer`).
+                let _writing = self.writer().await;
                 let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
                 let revoked = sqlx::query(
                     "UPDATE sessions SET revoked_at = $2 \
@@ -226,6 +234,8 @@ macro_rules! sqlx_activity_impl {
                 record: &$crate::store::SmsRecord,
                 events: &[$crate::store::NewEvent],
             ) -> $crate::store::StoreResult<()> {
+                // Queued behind the SQLite store's other writers (see `writer`).
+                let _writing = self.writer().await;
                 let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
                 sqlx::query(
                     "INSERT INTO sms_messages (id, user_id, phone_hash, country, prefix, status, \
@@ -253,6 +263,8 @@ macro_rules! sqlx_activity_impl {
                 &self,
                 write: &$crate::store::SmsSignIn,
             ) -> $crate::store::StoreResult<bool> {
+                // Queued behind the SQLite store's other writers (see `writer`).
+                let _writing = self.writer().await;
                 let mut tx = self.pool.begin().await.map_err(map_sqlx)?;
                 let verified = sqlx::query(
                     "UPDATE sms_messages SET verified_at = $2 \
@@ -292,6 +304,8 @@ macro_rules! sqlx_activity_impl {
                 body: &str,
                 now: i64,
             ) -> $crate::store::StoreResult<()> {
+                // Queued behind the SQLite store's other writers (see `writer`).
+                let _writing = self.writer().await;
                 sqlx::query("INSERT INTO sms_outbox (phone, body, created_at) VALUES ($1, $2, $3)")
                     .bind(phone)
                     .bind(body)
@@ -538,6 +552,8 @@ macro_rules! sqlx_activity_impl {
                 last_event_id: i64,
                 now: i64,
             ) -> $crate::store::StoreResult<()> {
+                // Queued behind the SQLite store's other writers (see `writer`).
+                let _writing = self.writer().await;
                 sqlx::query(
                     "INSERT INTO webhook_cursors (name, last_event_id, updated_at) \
                      VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET \
